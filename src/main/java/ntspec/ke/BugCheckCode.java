@@ -1,0 +1,54 @@
+package ntspec.ke;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Bug-check codes (bugcodes.h; ../shared/reference/kernel-rules.md 1.13, mdl-and-io-semantics.md A.10). */
+public final class BugCheckCode {
+    private BugCheckCode() {}
+
+    public static final int APC_INDEX_MISMATCH = 0x01;
+    public static final int IRQL_NOT_GREATER_OR_EQUAL = 0x09;
+    public static final int IRQL_NOT_LESS_OR_EQUAL = 0x0A;
+    public static final int MEMORY_MANAGEMENT = 0x1A;
+    public static final int KMODE_EXCEPTION_NOT_HANDLED = 0x1E;
+    public static final int NO_MORE_SYSTEM_PTES = 0x3F;
+    public static final int TARGET_MDL_TOO_SMALL = 0x40;
+    public static final int MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
+    public static final int PFN_LIST_CORRUPT = 0x4E;
+    public static final int PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+    public static final int PROCESS_HAS_LOCKED_PAGES = 0x76;
+    public static final int ATTEMPTED_WRITE_TO_READONLY_MEMORY = 0xBE;
+    public static final int BAD_POOL_CALLER = 0xC2;
+    public static final int DRIVER_VERIFIER_DETECTED_VIOLATION = 0xC4;
+    public static final int DRIVER_VERIFIER_IOMANAGER_VIOLATION = 0xC9;
+    public static final int DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS = 0xCB;
+    public static final int DRIVER_IRQL_NOT_LESS_OR_EQUAL = 0xD1;
+    public static final int SYSTEM_PTE_MISUSE = 0xDA;
+    public static final int ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY = 0xFC;
+
+    private static final Map<Integer, String> NAMES;
+    static {
+        Map<Integer, String> m = new TreeMap<>();
+        for (var f : BugCheckCode.class.getFields()) {
+            if (f.getType() == int.class) {
+                try {
+                    m.put(f.getInt(null), f.getName());
+                } catch (IllegalAccessException e) {
+                    throw new ExceptionInInitializerError(e);
+                }
+            }
+        }
+        NAMES = java.util.Collections.unmodifiableMap(m);
+    }
+
+    public static String name(int code) {
+        return NAMES.getOrDefault(code, String.format("BUGCHECK_0x%X", code));
+    }
+
+    public static Map<String, Integer> byName() {
+        Map<String, Integer> m = new TreeMap<>();
+        NAMES.forEach((v, n) -> m.put(n, v));
+        return m;
+    }
+}

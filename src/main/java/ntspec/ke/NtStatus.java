@@ -1,0 +1,90 @@
+package ntspec.ke;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** NTSTATUS values the simulator uses (ntstatus.h; ../shared/reference/mdl-and-io-semantics.md A.9). */
+public final class NtStatus {
+    private NtStatus() {}
+
+    public static final int STATUS_SUCCESS = 0x00000000;
+    public static final int STATUS_WAIT_1 = 0x00000001;
+    public static final int STATUS_TIMEOUT = 0x00000102;
+    public static final int STATUS_PENDING = 0x00000103;
+    public static final int STATUS_OBJECT_NAME_EXISTS = 0x40000000;
+    public static final int STATUS_GUARD_PAGE_VIOLATION = 0x80000001;
+    public static final int STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
+    public static final int STATUS_BREAKPOINT = 0x80000003;
+    public static final int STATUS_BUFFER_OVERFLOW = 0x80000005;
+    public static final int STATUS_PARTIAL_COPY = 0x8000000D;
+    public static final int STATUS_DEVICE_BUSY = 0x80000011;
+    public static final int STATUS_VERIFY_REQUIRED = 0x80000016;
+    public static final int STATUS_UNSUCCESSFUL = 0xC0000001;
+    public static final int STATUS_NOT_IMPLEMENTED = 0xC0000002;
+    public static final int STATUS_ACCESS_VIOLATION = 0xC0000005;
+    public static final int STATUS_IN_PAGE_ERROR = 0xC0000006;
+    public static final int STATUS_INVALID_HANDLE = 0xC0000008;
+    public static final int STATUS_INVALID_PARAMETER = 0xC000000D;
+    public static final int STATUS_INVALID_DEVICE_REQUEST = 0xC0000010;
+    public static final int STATUS_END_OF_FILE = 0xC0000011;
+    public static final int STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016;
+    public static final int STATUS_NO_MEMORY = 0xC0000017;
+    public static final int STATUS_CONFLICTING_ADDRESSES = 0xC0000018;
+    public static final int STATUS_NOT_MAPPED_VIEW = 0xC0000019;
+    public static final int STATUS_UNABLE_TO_FREE_VM = 0xC000001A;
+    public static final int STATUS_UNABLE_TO_DELETE_SECTION = 0xC000001B;
+    public static final int STATUS_NOT_COMMITTED = 0xC000002D;
+    public static final int STATUS_ACCESS_DENIED = 0xC0000022;
+    public static final int STATUS_BUFFER_TOO_SMALL = 0xC0000023;
+    public static final int STATUS_MEMORY_NOT_ALLOCATED = 0xC00000A0;
+    public static final int STATUS_INSUFFICIENT_RESOURCES = 0xC000009A;
+    public static final int STATUS_WORKING_SET_QUOTA = 0xC00000A1;
+    public static final int STATUS_NOT_SUPPORTED = 0xC00000BB;
+    public static final int STATUS_INVALID_PAGE_PROTECTION = 0xC0000045;
+    public static final int STATUS_PROCESS_IS_TERMINATING = 0xC000010A;
+    public static final int STATUS_CANCELLED = 0xC0000120;
+    public static final int STATUS_INVALID_ADDRESS = 0xC0000141;
+    public static final int STATUS_DATATYPE_MISALIGNMENT_ERROR = 0xC00002C5;
+
+    private static final Map<Integer, String> NAMES;
+    static {
+        Map<Integer, String> m = new TreeMap<>();
+        for (var f : NtStatus.class.getFields()) {
+            if (f.getType() == int.class && f.getName().startsWith("STATUS_")) {
+                try {
+                    m.putIfAbsent(f.getInt(null), f.getName());
+                } catch (IllegalAccessException e) {
+                    throw new ExceptionInInitializerError(e);
+                }
+            }
+        }
+        NAMES = java.util.Collections.unmodifiableMap(m);
+    }
+
+    public static Map<String, Integer> byName() {
+        Map<String, Integer> m = new TreeMap<>();
+        NAMES.forEach((v, n) -> m.put(n, v));
+        return m;
+    }
+
+    public static String name(int status) {
+        String n = NAMES.get(status);
+        return n != null ? n : String.format("0x%08X", status);
+    }
+
+    public static boolean NT_SUCCESS(int status) {
+        return status >= 0;
+    }
+
+    public static boolean NT_INFORMATION(int status) {
+        return (status >>> 30) == 1;
+    }
+
+    public static boolean NT_WARNING(int status) {
+        return (status >>> 30) == 2;
+    }
+
+    public static boolean NT_ERROR(int status) {
+        return (status >>> 30) == 3;
+    }
+}

@@ -1,0 +1,30 @@
+package ntspec.ke;
+
+import ntspec.hw.Cpu;
+
+/** A processor's control block (KPRCB): IRQL, current thread, current code address, and its MMU state. */
+public final class Processor {
+    public final int number;
+    public final Cpu cpu;
+    int irql;
+    KThread currentThread;
+    /** The simulated instruction pointer: which routine (kernel or driver) is running. */
+    long instructionPointer;
+
+    Processor(int number, Cpu cpu) {
+        this.number = number;
+        this.cpu = cpu;
+    }
+
+    public int irql() {
+        return irql;
+    }
+
+    public KThread currentThread() {
+        return currentThread;
+    }
+
+    public long instructionPointer() {
+        return instructionPointer;
+    }
+}

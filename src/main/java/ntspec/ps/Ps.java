@@ -1,0 +1,92 @@
+package ntspec.ps;
+
+import java.util.ArrayList;
+import java.util.List;
+import ntspec.ke.BugCheckCode;
+import ntspec.ke.KThread;
+import ntspec.ke.Kernel;
+import ntspec.mm.EProcess;
+import ntspec.mm.Mm;
+import ntspec.mm.Pool;
+import ntspec.trace.Trace;
+
+/** Process structure: creating processes and threads, and process exit with its locked-pages check. */
+public final class Ps {
+    private final Kernel kernel;
+    private final Mm mm;
+    private final List<EProcess> processes = new ArrayList<>();
+    private final EProcess system;
+    private long nextId = 0x100;
+
+    public Ps(Kernel kernel, Mm mm) {
+        this.kernel = kernel;
+        this.mm = mm;
+        this.system = mm.createSystemProcess();
+        processes.add(system);
+        for (int i = kernel.processorCount() - 1; i >= 0; i--) {
+            kernel.setCurrentProcessor(i);
+            kernel.switchTo(PsCreateThread(system));
+        }
+    }
+
+    public EProcess systemProcess() {
+        return system;
+    }
+
+    public List<EProcess> processes() {
+        return List.copyOf(processes);
+    }
+
+    /** Creates a user process (its own PML4 sharing the kernel half) and its first thread. */
+    public EProcess PsCreateProcess(String name) {
+        EProcess p = mm.createProcess(name, nextId);
+        nextId += 4;
+        processes.add(p);
+        kernel.trace().add(Trace.Kind.NOTE, "created process " + p);
+        return p;
+    }
+
+    public KThread PsCreateThread(EProcess process) {
+        long object = mm.pool.allocateObject(0x880, Pool.tag("Thre"));
+        KThread t = new KThread(nextId, object, process);
+        nextId += 4;
+        return t;
+    }
+
+    /**
+     * Process exit (PspExitProcess / MmCleanProcessAddressSpace). Windows checks the locked-page
+     * charge first: pages still locked by an MDL bug-check PROCESS_HAS_LOCKED_PAGES
+     * (0, process, NumberOfLockedPages, 0) (MS bug-check 0x76; ReactOS has no such check).
+     */
+    public void PspExitProcess(EProcess process) {
+        kernel.ensureRunning();
+        if (process == system) throw new IllegalArgumentException("the System process does not exit");
+        kernel.trace().add(Trace.Kind.NOTE, "process exit " + process.name);
+        if (process.numberOfLockedPages() != 0) {
+            throw kernel.KeBugCheckEx(BugCheckCode.PROCESS_HAS_LOCKED_PAGES, 0, process.address, process.numberOfLockedPages(), 0);
+        }
+        for (int i = 0; i < kernel.processorCount(); i++) {
+            var thread = kernel.processor(i).currentThread();
+            if (thread != null && thread.apcStateProcess() == process) {
+                int saved = kernel.currentProcessor().number;
+                kernel.setCurrentProcessor(i);
+                kernel.switchTo(idleThreadFor(i));
+                kernel.setCurrentProcessor(saved);
+            }
+        }
+        mm.deleteAddressSpace(process);
+        processes.remove(process);
+        markExited(process);
+    }
+
+    private final List<KThread> idle = new ArrayList<>();
+
+    private KThread idleThreadFor(int processor) {
+        while (idle.size() <= processor) idle.add(PsCreateThread(system));
+        return idle.get(processor);
+    }
+
+    private static void markExited(EProcess process) {
+        process.markExited();
+    }
+}

@@ -1,0 +1,546 @@
+package ntspec.wdm;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import ntspec.Machine;
+import ntspec.hw.Pte;
+import ntspec.io.Irp;
+import ntspec.ke.BugCheckCode;
+import ntspec.ke.KApcState;
+import ntspec.ke.NtStatus;
+import ntspec.mm.EProcess;
+import ntspec.mm.Mdl;
+import ntspec.mm.Pfn;
+
+/**
+ * A small C-like language for driving the facade from text (Gherkin steps, scenario-defined
+ * drivers): statements {@code [name =] Ddi(arg, ...)} and expressions over named values, wdm.h
+ * constants, numbers, {@code ->} field access, {@code [i]}, {@code + - | & ~} and the debugger's
+ * view of the machine ({@code pte(va)}, {@code pfn(n)}, {@code FreeSystemPtes}, ...). Every value is
+ * read from the machine when the expression is evaluated. Errors name the accepted forms.
+ */
+public final class Script {
+    /** A malformed statement or expression, or an unknown name: the message says what is accepted. */
+    public static final class ScriptException extends RuntimeException {
+        public ScriptException(String message) {
+            super(message);
+        }
+    }
+
+    /** The decoded view of a PTE (what {@code !pte} shows), for {@code pte(va)->Field}. */
+    public record PteView(long value) {
+        Object field(String name) {
+            return switch (name) {
+                case "Valid" -> bit(Pte.P);
+                case "Write" -> bit(Pte.RW);
+                case "Owner" -> bit(Pte.US);
+                case "WriteThrough" -> bit(Pte.PWT);
+                case "CacheDisable" -> bit(Pte.PCD);
+                case "Accessed" -> bit(Pte.A);
+                case "Dirty" -> bit(Pte.D);
+                case "LargePage" -> bit(Pte.PS);
+                case "Global" -> bit(Pte.G);
+                case "CopyOnWrite" -> Pte.isValid(value) ? bit(Pte.COPY_ON_WRITE) : 0L;
+                case "Prototype" -> bit(Pte.PROTOTYPE);
+                case "Transition" -> Pte.isTransition(value) ? 1L : 0L;
+                case "NoExecute" -> (value & Pte.NX) != 0 ? 1L : 0L;
+                case "PageFrameNumber" -> Pte.isValid(value) || Pte.isTransition(value) ? Pte.pfn(value) : 0L;
+                case "Protection" -> Pte.isValid(value) ? 0L : (long) Pte.protection(value);
+                case "PageFileLow" -> Pte.isValid(value) ? 0L : (long) Pte.pageFileNumber(value);
+                case "PageFileHigh" -> Pte.isValid(value) ? 0L : Pte.pageFileSlot(value);
+                case "u" -> value;
+                default -> throw new ScriptException("a PTE has no field " + name + "; fields: " + FIELDS);
+            };
+        }
+
+        private long bit(long mask) {
+            return (value & mask) != 0 ? 1L : 0L;
+        }
+
+        static final String FIELDS = "Valid, Write, Owner, WriteThrough, CacheDisable, Accessed, Dirty, LargePage, Global, "
+                + "CopyOnWrite, Prototype, Transition, NoExecute, PageFrameNumber, Protection, PageFileLow, PageFileHigh, u";
+
+        @Override
+        public String toString() {
+            return String.format("PTE 0x%X (%s)", value, Pte.describe(value));
+        }
+    }
+
+    /** A PFN database entry as {@code pfn(n)} shows it (a frame never used reads as all zeros). */
+    public record PfnView(long pfn, Pfn entry) {
+        Object field(String name) {
+            return switch (name) {
+                case "ReferenceCount" -> entry == null ? 0L : (long) entry.referenceCount();
+                case "ShareCount" -> entry == null ? 0L : (long) entry.shareCount();
+                case "PageLocation" -> entry == null ? (long) Pfn.ZERO_PAGE_LIST : (long) entry.location();
+                case "LockCount" -> entry == null ? 0L : (long) entry.lockCount();
+                case "PteAddress" -> entry == null ? 0L : entry.pteAddress();
+                case "PteFrame" -> entry == null ? 0L : entry.pteFrame();
+                default -> throw new ScriptException("a PFN entry has no field " + name
+                        + "; fields: ReferenceCount, ShareCount, LockCount, PageLocation, PteAddress, PteFrame");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return entry == null ? String.format("PFN %X (never used)", pfn)
+                    : String.format("PFN %X ref %d share %d %s", pfn, entry.referenceCount(), entry.shareCount(),
+                    Pfn.locationName(entry.location()));
+        }
+    }
+
+    private static final Map<String, Long> CONSTANTS;
+    private static final Map<String, List<Method>> DDIS;
+
+    static {
+        Map<String, Long> c = new TreeMap<>();
+        for (Field f : WdmConstants.class.getFields()) {
+            try {
+                Object v = f.get(null);
+                if (v instanceof Number n) c.put(f.getName(), n.longValue());
+                else if (v instanceof Boolean b) c.put(f.getName(), b ? 1L : 0L);
+            } catch (IllegalAccessException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+        NtStatus.byName().forEach((n, v) -> c.putIfAbsent(n, v & 0xFFFFFFFFL));
+        BugCheckCode.byName().forEach((n, v) -> c.putIfAbsent(n, (long) v));
+        String[] lists = {"ZeroedPageList", "FreePageList", "StandbyPageList", "ModifiedPageList",
+            "ModifiedNoWritePageList", "BadPageList", "ActiveAndValid", "TransitionPage"};
+        for (int i = 0; i < lists.length; i++) c.put(lists[i], (long) i);
+        CONSTANTS = Collections.unmodifiableMap(c);
+        Map<String, List<Method>> d = new TreeMap<>();
+        for (Method m : Wdm.class.getMethods()) {
+            if (m.getDeclaringClass() == Wdm.class && Modifier.isPublic(m.getModifiers())
+                    && Character.isUpperCase(m.getName().charAt(0))) {
+                d.computeIfAbsent(m.getName(), k -> new ArrayList<>()).add(m);
+            }
+        }
+        DDIS = Collections.unmodifiableMap(d);
+    }
+
+    private static final List<String> MACHINE_VALUES = List.of("FreeSystemPtes", "SystemPtesInUse", "SystemPtesTotal",
+            "MmSystemLockPagesCount", "AvailablePages", "ZeroedPages", "FreePages", "StandbyPages", "ModifiedPages",
+            "PagingFileSlotsInUse", "PageFaults", "HardFaults", "TransitionFaults", "DemandZeroFaults", "CurrentIrql",
+            "CurrentProcess", "PoolBytesInUse");
+
+    private final Wdm wdm;
+    private final Machine machine;
+    private final Map<String, Object> variables;
+
+    public Script(Wdm wdm, Map<String, Object> variables) {
+        this.wdm = wdm;
+        this.machine = wdm.machine();
+        this.variables = variables;
+    }
+
+    /** Names of every DDI the facade offers. */
+    public static List<String> ddiNames() {
+        return List.copyOf(DDIS.keySet());
+    }
+
+    /** The C-style signature of a DDI, e.g. {@code MmProbeAndLockPages(PMDL Mdl, ULONG AccessMode, ULONG Operation)}. */
+    public static String signature(String ddi) {
+        List<Method> ms = DDIS.get(ddi);
+        if (ms == null) return null;
+        StringBuilder sb = new StringBuilder();
+        for (Method m : ms) {
+            if (sb.length() > 0) sb.append(" or ");
+            sb.append(m.getName()).append('(');
+            Parameter[] ps = m.getParameters();
+            for (int i = 0; i < ps.length; i++) {
+                if (i > 0) sb.append(", ");
+                sb.append(cType(ps[i].getType())).append(' ').append(ps[i].getName());
+            }
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+
+    public static Map<String, Long> constants() {
+        return CONSTANTS;
+    }
+
+    private static String cType(Class<?> t) {
+        if (t == Mdl.class) return "PMDL";
+        if (t == long.class) return "ULONG_PTR";
+        if (t == int.class) return "ULONG";
+        if (t == boolean.class) return "BOOLEAN";
+        if (t == EProcess.class) return "PEPROCESS";
+        if (t == Irp.class) return "PIRP";
+        if (t == KApcState.class) return "PKAPC_STATE";
+        return t.getSimpleName();
+    }
+
+    // ------------------------------------------------------------------ entry points
+
+    /** Runs {@code [name =] Ddi(args)}; returns the DDI's result (null for VOID). */
+    public Object execute(String statement) {
+        Parser p = new Parser(statement);
+        String target = null;
+        int save = p.pos;
+        String first = p.peekIdent();
+        if (first != null) {
+            p.ident();
+            if (p.accept("=") && !p.peekIs("=")) {
+                target = first;
+            } else {
+                p.pos = save;
+            }
+        }
+        if (target != null && (CONSTANTS.containsKey(target) || MACHINE_VALUES.contains(target))) {
+            throw new ScriptException("cannot assign to " + target + ": it is a constant or a machine value");
+        }
+        Object result = p.expression();
+        p.end();
+        if (target != null) variables.put(target, result);
+        return result;
+    }
+
+    /** Evaluates an expression against the machine as it is now. */
+    public Object evaluate(String expression) {
+        Parser p = new Parser(expression);
+        Object v = p.expression();
+        p.end();
+        return v;
+    }
+
+    public long evaluateLong(String expression) {
+        return toLong(evaluate(expression), expression);
+    }
+
+    /** Numeric value of a script value: numbers, and objects by their address. */
+    public static long toLong(Object v, String what) {
+        if (v == null) return 0;
+        if (v instanceof Number n) return n.longValue();
+        if (v instanceof Boolean b) return b ? 1 : 0;
+        if (v instanceof Mdl m) return m.address;
+        if (v instanceof EProcess p) return p.address;
+        if (v instanceof Irp i) return i.address;
+        if (v instanceof PteView pv) return pv.value();
+        throw new ScriptException(what + " is " + describe(v) + ", not a number or an object with an address");
+    }
+
+    /** Equality as C would compare the values: identity for objects, else their numeric values. */
+    public static boolean same(Object a, Object b) {
+        if (a instanceof String || b instanceof String) return String.valueOf(a).equals(String.valueOf(b));
+        if (a instanceof List || b instanceof List) return a != null && a.equals(b);
+        return toLong(a, "left side") == toLong(b, "right side");
+    }
+
+    public static String describe(Object v) {
+        if (v == null) return "NULL";
+        if (v instanceof Long l) return String.format("0x%X (%d)", l, l);
+        if (v instanceof Integer i) return String.format("0x%X (%d)", i, i);
+        if (v instanceof Mdl m) return m + (m.isFreed() ? " (freed)" : "");
+        if (v instanceof String s) return '"' + s + '"';
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object o : l) sb.append(sb.length() > 1 ? ", " : "").append(o instanceof Long x ? String.format("0x%X", x) : o);
+            return sb.append(']').toString();
+        }
+        return String.valueOf(v);
+    }
+
+    // ------------------------------------------------------------------ names, fields, calls
+
+    private Object lookup(String name) {
+        if (variables.containsKey(name)) return variables.get(name);
+        Long c = CONSTANTS.get(name);
+        if (c != null) return c;
+        switch (name) {
+            case "FreeSystemPtes": return machine.mm.systemPtes.free();
+            case "SystemPtesInUse": return machine.mm.systemPtes.inUse();
+            case "SystemPtesTotal": return machine.mm.systemPtes.total();
+            case "MmSystemLockPagesCount": return machine.mm.systemLockPagesCount();
+            case "AvailablePages": return machine.mm.pfnDb.availablePages();
+            case "ZeroedPages": return machine.mm.pfnDb.count(Pfn.ZERO_PAGE_LIST);
+            case "FreePages": return machine.mm.pfnDb.count(Pfn.FREE_PAGE_LIST);
+            case "StandbyPages": return machine.mm.pfnDb.count(Pfn.STANDBY_PAGE_LIST);
+            case "ModifiedPages": return machine.mm.pfnDb.count(Pfn.MODIFIED_PAGE_LIST);
+            case "PagingFileSlotsInUse": return machine.mm.pagingFile.usedSlots();
+            case "PageFaults": return machine.mm.pageFaults();
+            case "HardFaults": return machine.mm.hardFaults();
+            case "TransitionFaults": return machine.mm.transitionFaults();
+            case "DemandZeroFaults": return machine.mm.demandZeroFaults();
+            case "CurrentIrql": return (long) machine.kernel.KeGetCurrentIrql();
+            case "CurrentProcess": return machine.kernel.currentProcess();
+            case "PoolBytesInUse": return machine.mm.pool.bytesInUse();
+            default:
+        }
+        throw new ScriptException("unknown name '" + name + "'. Accepted: a name bound earlier in the scenario ("
+                + String.join(", ", new TreeSet<>(variables.keySet())) + "), a wdm.h constant (e.g. MDL_PAGES_LOCKED, UserMode, "
+                + "IoWriteAccess, DISPATCH_LEVEL, STATUS_ACCESS_VIOLATION, SYSTEM_PTE_MISUSE), a machine value ("
+                + String.join(", ", MACHINE_VALUES) + "), or a number (0x1000, 4096)");
+    }
+
+    private static Object field(Object target, String name) {
+        if (target instanceof Mdl m) {
+            return switch (name) {
+                case "Next" -> m.Next;
+                case "Size" -> (long) m.Size;
+                case "MdlFlags" -> (long) (m.MdlFlags & 0xFFFF);
+                case "Process" -> m.Process;
+                case "MappedSystemVa" -> m.MappedSystemVa;
+                case "StartVa" -> m.StartVa;
+                case "ByteCount" -> m.ByteCount;
+                case "ByteOffset" -> (long) m.ByteOffset;
+                default -> throw new ScriptException("an MDL has no field " + name
+                        + "; fields: Next, Size, MdlFlags, Process, MappedSystemVa, StartVa, ByteCount, ByteOffset");
+            };
+        }
+        if (target instanceof EProcess p) {
+            return switch (name) {
+                case "NumberOfLockedPages" -> p.numberOfLockedPages();
+                case "DirectoryTableBase" -> p.directoryTableBase << 12;
+                case "UniqueProcessId" -> p.processId;
+                default -> throw new ScriptException("a process has no field " + name
+                        + "; fields: NumberOfLockedPages, DirectoryTableBase, UniqueProcessId");
+            };
+        }
+        if (target instanceof PteView pv) return pv.field(name);
+        if (target instanceof PfnView fv) return fv.field(name);
+        if (target instanceof Irp irp && name.equals("MdlAddress")) return irp.MdlAddress;
+        throw new ScriptException("cannot take ->" + name + " of " + describe(target));
+    }
+
+    private Object call(String name, List<Object> args) {
+        switch (name) {
+            case "pte": {
+                expectArgs(name, args, 1, "pte(VirtualAddress): the PTE mapping it in the current address space");
+                return new PteView(machine.mm.readPte(toLong(args.get(0), "pte's argument")));
+            }
+            case "pfn": {
+                expectArgs(name, args, 1, "pfn(PageFrameNumber): the PFN database entry");
+                long n = toLong(args.get(0), "pfn's argument");
+                return new PfnView(n, machine.mm.pfnDb.get(n));
+            }
+            case "CTL_CODE": {
+                expectArgs(name, args, 4, "CTL_CODE(DeviceType, Function, Method, Access)");
+                return (toLong(args.get(0), "DeviceType") << 16) | (toLong(args.get(3), "Access") << 14)
+                        | (toLong(args.get(1), "Function") << 2) | toLong(args.get(2), "Method");
+            }
+            default:
+        }
+        List<Method> candidates = DDIS.get(name);
+        if (candidates == null) {
+            throw new ScriptException("unknown DDI '" + name + "'. Accepted DDIs: " + String.join(", ", DDIS.keySet())
+                    + "; debugger views: pte(va), pfn(n); macros: CTL_CODE(...)");
+        }
+        for (Method m : candidates) {
+            if (m.getParameterCount() != args.size()) continue;
+            Object[] converted = new Object[args.size()];
+            Parameter[] ps = m.getParameters();
+            for (int i = 0; i < ps.length; i++) converted[i] = convert(args.get(i), ps[i], name);
+            try {
+                Object r = m.invoke(wdm, converted);
+                if (r instanceof Integer i) return (long) i;
+                return r;
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new ScriptException(name + " takes " + candidates.get(0).getParameterCount() + " arguments, not " + args.size()
+                + ": " + signature(name));
+    }
+
+    private static void expectArgs(String name, List<Object> args, int n, String form) {
+        if (args.size() != n) throw new ScriptException(name + " takes " + n + " argument(s): " + form);
+    }
+
+    private static Object convert(Object v, Parameter p, String ddi) {
+        Class<?> t = p.getType();
+        String what = ddi + "'s " + p.getName();
+        if (t == long.class) return toLong(v, what);
+        if (t == int.class) return (int) toLong(v, what);
+        if (t == boolean.class) return toLong(v, what) != 0;
+        if (t == String.class && v instanceof String) return v;
+        if (v == null || (v instanceof Long l && l == 0)) {
+            if (!t.isPrimitive()) return null;
+        }
+        if (t.isInstance(v)) return v;
+        throw new ScriptException(what + " must be a " + cType(t) + ", but " + describe(v) + " was given: " + signature(ddi));
+    }
+
+    // ------------------------------------------------------------------ parser
+
+    private final class Parser {
+        private final String src;
+        private int pos;
+
+        Parser(String src) {
+            this.src = src;
+        }
+
+        private void skip() {
+            while (pos < src.length() && Character.isWhitespace(src.charAt(pos))) pos++;
+        }
+
+        boolean peekIs(String s) {
+            skip();
+            return src.startsWith(s, pos);
+        }
+
+        boolean accept(String s) {
+            skip();
+            if (src.startsWith(s, pos)) {
+                pos += s.length();
+                return true;
+            }
+            return false;
+        }
+
+        void expect(String s) {
+            if (!accept(s)) throw error("expected '" + s + "'");
+        }
+
+        void end() {
+            skip();
+            if (pos < src.length()) throw error("unexpected text");
+        }
+
+        ScriptException error(String what) {
+            return new ScriptException(what + " at column " + (pos + 1) + " of \"" + src + "\". Accepted forms: "
+                    + "[name =] Ddi(arg, ...); arguments and expressions use names, wdm.h constants, numbers "
+                    + "(0x1000, 4096), \"strings\", x->Field, x[i], + - | & ~ and parentheses");
+        }
+
+        String peekIdent() {
+            skip();
+            int p = pos;
+            if (p < src.length() && (Character.isLetter(src.charAt(p)) || src.charAt(p) == '_')) {
+                int e = p;
+                while (e < src.length() && (Character.isLetterOrDigit(src.charAt(e)) || src.charAt(e) == '_')) e++;
+                return src.substring(p, e);
+            }
+            return null;
+        }
+
+        String ident() {
+            String id = peekIdent();
+            if (id == null) throw error("expected a name");
+            pos += id.length();
+            return id;
+        }
+
+        Object expression() {
+            Object v = additive();
+            while (true) {
+                if (accept("|")) v = toLong(v, "left of |") | toLong(additive(), "right of |");
+                else if (accept("&")) v = toLong(v, "left of &") & toLong(additive(), "right of &");
+                else return v;
+            }
+        }
+
+        Object additive() {
+            Object v = unary();
+            while (true) {
+                if (peekIs("->")) return v;
+                if (accept("+")) v = toLong(v, "left of +") + toLong(unary(), "right of +");
+                else if (accept("-")) v = toLong(v, "left of -") - toLong(unary(), "right of -");
+                else return v;
+            }
+        }
+
+        Object unary() {
+            if (accept("~")) return ~toLong(unary(), "operand of ~");
+            if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
+            return postfix();
+        }
+
+        Object postfix() {
+            Object v = primary();
+            while (true) {
+                if (accept("->")) {
+                    v = field(v, ident());
+                } else if (accept("[")) {
+                    long index = toLong(expression(), "index");
+                    expect("]");
+                    if (!(v instanceof List<?> l)) throw error("only an array (MmGetMdlPfnArray) can be indexed");
+                    if (index < 0 || index >= l.size()) {
+                        throw new ScriptException("index " + index + " is outside the array of " + l.size() + " elements");
+                    }
+                    v = l.get((int) index);
+                } else {
+                    return v;
+                }
+            }
+        }
+
+        Object primary() {
+            skip();
+            if (pos >= src.length()) throw error("expected a value");
+            char c = src.charAt(pos);
+            if (accept("(")) {
+                Object v = expression();
+                expect(")");
+                return v;
+            }
+            if (c == '"') {
+                int end = src.indexOf('"', pos + 1);
+                if (end < 0) throw error("unterminated string");
+                String s = src.substring(pos + 1, end);
+                pos = end + 1;
+                return s;
+            }
+            if (Character.isDigit(c)) return number();
+            String id = ident();
+            if (accept("(")) {
+                List<Object> args = new ArrayList<>();
+                if (!accept(")")) {
+                    do {
+                        args.add(expression());
+                    } while (accept(","));
+                    expect(")");
+                }
+                return call(id, args);
+            }
+            return lookup(id);
+        }
+
+        Long number() {
+            int start = pos;
+            try {
+                if (src.startsWith("0x", pos) || src.startsWith("0X", pos)) {
+                    pos += 2;
+                    int s = pos;
+                    while (pos < src.length() && (Character.digit(src.charAt(pos), 16) >= 0 || src.charAt(pos) == '`')) pos++;
+                    String digits = src.substring(s, pos).replace("`", "");
+                    if (digits.isEmpty()) throw error("bad hex number");
+                    return Long.parseUnsignedLong(digits, 16);
+                }
+                while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
+                if (pos < src.length() && (Character.isLetter(src.charAt(pos)))) {
+                    throw error("bad number '" + src.substring(start, Math.min(src.length(), pos + 1)) + "'");
+                }
+                return Long.parseLong(src.substring(start, pos));
+            } catch (NumberFormatException e) {
+                pos = start;
+                throw error("bad number");
+            }
+        }
+    }
+
+    /** Names of the machine values an expression can read. */
+    public static List<String> machineValues() {
+        return MACHINE_VALUES;
+    }
+
+    /** The variables, in the order they were bound (for dumps). */
+    public Map<String, Object> variables() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(variables));
+    }
+}

@@ -1,0 +1,124 @@
+package ntspec.wdm;
+
+import ntspec.ke.BugCheckCode;
+import ntspec.ke.Irql;
+import ntspec.ke.NtStatus;
+import ntspec.mm.Mdl;
+import ntspec.mm.MdlRoutines;
+import ntspec.mm.MmLayout;
+import ntspec.mm.Pool;
+import ntspec.mm.Protection;
+
+/**
+ * The constants of wdm.h/ntstatus.h/bugcodes.h a driver model uses, under their C names, so code
+ * that implements this interface (every {@link Wdm}) reads like WDK C. Values are the real ones;
+ * each is defined once, in the component that owns it, and re-exported here.
+ */
+public interface WdmConstants {
+    long NULL = 0;
+    boolean TRUE = true;
+    boolean FALSE = false;
+    long PAGE_SIZE = MmLayout.PAGE_SIZE;
+
+    // KPROCESSOR_MODE, LOCK_OPERATION, MEMORY_CACHING_TYPE, MM_PAGE_PRIORITY
+    int KernelMode = MdlRoutines.KernelMode;
+    int UserMode = MdlRoutines.UserMode;
+    int IoReadAccess = MdlRoutines.IoReadAccess;
+    int IoWriteAccess = MdlRoutines.IoWriteAccess;
+    int IoModifyAccess = MdlRoutines.IoModifyAccess;
+    int MmNonCached = MdlRoutines.MmNonCached;
+    int MmCached = MdlRoutines.MmCached;
+    int MmWriteCombined = MdlRoutines.MmWriteCombined;
+    int LowPagePriority = MdlRoutines.LowPagePriority;
+    int NormalPagePriority = MdlRoutines.NormalPagePriority;
+    int HighPagePriority = MdlRoutines.HighPagePriority;
+    int MdlMappingNoWrite = MdlRoutines.MdlMappingNoWrite;
+    int MdlMappingNoExecute = MdlRoutines.MdlMappingNoExecute;
+    int MM_DONT_ZERO_ALLOCATION = MdlRoutines.MM_DONT_ZERO_ALLOCATION;
+    int MM_ALLOCATE_FROM_LOCAL_NODE_ONLY = MdlRoutines.MM_ALLOCATE_FROM_LOCAL_NODE_ONLY;
+    int MM_ALLOCATE_FULLY_REQUIRED = MdlRoutines.MM_ALLOCATE_FULLY_REQUIRED;
+    int MM_ALLOCATE_NO_WAIT = MdlRoutines.MM_ALLOCATE_NO_WAIT;
+
+    // MDL flags
+    int MDL_MAPPED_TO_SYSTEM_VA = Mdl.MDL_MAPPED_TO_SYSTEM_VA;
+    int MDL_PAGES_LOCKED = Mdl.MDL_PAGES_LOCKED;
+    int MDL_SOURCE_IS_NONPAGED_POOL = Mdl.MDL_SOURCE_IS_NONPAGED_POOL;
+    int MDL_ALLOCATED_FIXED_SIZE = Mdl.MDL_ALLOCATED_FIXED_SIZE;
+    int MDL_PARTIAL = Mdl.MDL_PARTIAL;
+    int MDL_PARTIAL_HAS_BEEN_MAPPED = Mdl.MDL_PARTIAL_HAS_BEEN_MAPPED;
+    int MDL_IO_PAGE_READ = Mdl.MDL_IO_PAGE_READ;
+    int MDL_WRITE_OPERATION = Mdl.MDL_WRITE_OPERATION;
+    int MDL_PARENT_MAPPED_SYSTEM_VA = Mdl.MDL_PARENT_MAPPED_SYSTEM_VA;
+    int MDL_FREE_EXTRA_PTES = Mdl.MDL_FREE_EXTRA_PTES;
+    int MDL_DESCRIBES_AWE = Mdl.MDL_DESCRIBES_AWE;
+    int MDL_IO_SPACE = Mdl.MDL_IO_SPACE;
+    int MDL_NETWORK_HEADER = Mdl.MDL_NETWORK_HEADER;
+    int MDL_MAPPING_CAN_FAIL = Mdl.MDL_MAPPING_CAN_FAIL;
+    int MDL_PAGE_CONTENTS_INVARIANT = Mdl.MDL_PAGE_CONTENTS_INVARIANT;
+    int MDL_INTERNAL = Mdl.MDL_INTERNAL & 0xFFFF;
+
+    // IRQLs
+    int PASSIVE_LEVEL = Irql.PASSIVE_LEVEL;
+    int APC_LEVEL = Irql.APC_LEVEL;
+    int DISPATCH_LEVEL = Irql.DISPATCH_LEVEL;
+    int CLOCK_LEVEL = Irql.CLOCK_LEVEL;
+    int IPI_LEVEL = Irql.IPI_LEVEL;
+    int HIGH_LEVEL = Irql.HIGH_LEVEL;
+
+    // Pool types
+    int NonPagedPool = Pool.NonPagedPool;
+    int PagedPool = Pool.PagedPool;
+    int NonPagedPoolNx = Pool.NonPagedPoolNx;
+
+    // Page protections and allocation types (winnt.h)
+    int PAGE_NOACCESS = Protection.PAGE_NOACCESS;
+    int PAGE_READONLY = Protection.PAGE_READONLY;
+    int PAGE_READWRITE = Protection.PAGE_READWRITE;
+    int PAGE_EXECUTE_READ = Protection.PAGE_EXECUTE_READ;
+    int PAGE_EXECUTE_READWRITE = Protection.PAGE_EXECUTE_READWRITE;
+    int PAGE_GUARD = Protection.PAGE_GUARD;
+    int PAGE_NOCACHE = Protection.PAGE_NOCACHE;
+    int MEM_COMMIT = Protection.MEM_COMMIT;
+    int MEM_RESERVE = Protection.MEM_RESERVE;
+    int MEM_DECOMMIT = Protection.MEM_DECOMMIT;
+    int MEM_RELEASE = Protection.MEM_RELEASE;
+
+    // Address space
+    long MM_HIGHEST_USER_ADDRESS = MmLayout.MM_HIGHEST_USER_ADDRESS;
+    long MM_USER_PROBE_ADDRESS = MmLayout.MM_USER_PROBE_ADDRESS;
+    long MmUserProbeAddress = MmLayout.MM_USER_PROBE_ADDRESS;
+    long MmHighestUserAddress = MmLayout.MM_HIGHEST_USER_ADDRESS;
+    long MM_SYSTEM_RANGE_START = MmLayout.MM_SYSTEM_RANGE_START;
+
+    // Status codes
+    int STATUS_SUCCESS = NtStatus.STATUS_SUCCESS;
+    int STATUS_PENDING = NtStatus.STATUS_PENDING;
+    int STATUS_GUARD_PAGE_VIOLATION = NtStatus.STATUS_GUARD_PAGE_VIOLATION;
+    int STATUS_DATATYPE_MISALIGNMENT = NtStatus.STATUS_DATATYPE_MISALIGNMENT;
+    int STATUS_BUFFER_OVERFLOW = NtStatus.STATUS_BUFFER_OVERFLOW;
+    int STATUS_UNSUCCESSFUL = NtStatus.STATUS_UNSUCCESSFUL;
+    int STATUS_ACCESS_VIOLATION = NtStatus.STATUS_ACCESS_VIOLATION;
+    int STATUS_IN_PAGE_ERROR = NtStatus.STATUS_IN_PAGE_ERROR;
+    int STATUS_INVALID_PARAMETER = NtStatus.STATUS_INVALID_PARAMETER;
+    int STATUS_INVALID_DEVICE_REQUEST = NtStatus.STATUS_INVALID_DEVICE_REQUEST;
+    int STATUS_MORE_PROCESSING_REQUIRED = NtStatus.STATUS_MORE_PROCESSING_REQUIRED;
+    int STATUS_NO_MEMORY = NtStatus.STATUS_NO_MEMORY;
+    int STATUS_CONFLICTING_ADDRESSES = NtStatus.STATUS_CONFLICTING_ADDRESSES;
+    int STATUS_UNABLE_TO_DELETE_SECTION = NtStatus.STATUS_UNABLE_TO_DELETE_SECTION;
+    int STATUS_ACCESS_DENIED = NtStatus.STATUS_ACCESS_DENIED;
+    int STATUS_BUFFER_TOO_SMALL = NtStatus.STATUS_BUFFER_TOO_SMALL;
+    int STATUS_INSUFFICIENT_RESOURCES = NtStatus.STATUS_INSUFFICIENT_RESOURCES;
+    int STATUS_INVALID_ADDRESS = NtStatus.STATUS_INVALID_ADDRESS;
+    int STATUS_CANCELLED = NtStatus.STATUS_CANCELLED;
+
+    // Bug-check codes
+    int IRQL_NOT_LESS_OR_EQUAL = BugCheckCode.IRQL_NOT_LESS_OR_EQUAL;
+    int KMODE_EXCEPTION_NOT_HANDLED = BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED;
+    int NO_MORE_SYSTEM_PTES = BugCheckCode.NO_MORE_SYSTEM_PTES;
+    int PFN_LIST_CORRUPT = BugCheckCode.PFN_LIST_CORRUPT;
+    int PAGE_FAULT_IN_NONPAGED_AREA = BugCheckCode.PAGE_FAULT_IN_NONPAGED_AREA;
+    int PROCESS_HAS_LOCKED_PAGES = BugCheckCode.PROCESS_HAS_LOCKED_PAGES;
+    int DRIVER_IRQL_NOT_LESS_OR_EQUAL = BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL;
+    int SYSTEM_PTE_MISUSE = BugCheckCode.SYSTEM_PTE_MISUSE;
+    int MEMORY_MANAGEMENT = BugCheckCode.MEMORY_MANAGEMENT;
+}

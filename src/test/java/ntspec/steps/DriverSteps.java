@@ -1,0 +1,86 @@
+package ntspec.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cucumber.datatable.DataTable;
+import io.cucumber.java.en.Then;
+import io.cucumber.java.en.When;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import ntspec.ke.NtStatus;
+import ntspec.wdm.Wdm;
+
+/**
+ * The scenario's driver: DDI calls written as C ({@code m = IoAllocateMdl(buf, 0x2000, FALSE,
+ * FALSE, NULL)}), run as the driver's code on the current processor and thread, and its own
+ * memory references. Without "inside __try" an exception nobody catches bug-checks 0x1E, as in
+ * a real driver.
+ */
+public final class DriverSteps {
+    private final World world;
+
+    public DriverSteps(World world) {
+        this.world = world;
+    }
+
+    private void asDriver(Runnable body) {
+        Wdm driver = world.driver();
+        world.act(() -> driver.runAsDriver("scenario", body));
+    }
+
+    @When("^the driver calls ([^:]+?)( inside __try)?$")
+    public void calls(String statement, String insideTry) {
+        run(List.of(statement), insideTry != null);
+    }
+
+    @When("^the driver calls( inside __try)?:$")
+    public void callsTable(String insideTry, DataTable calls) {
+        run(calls.asList(), insideTry != null);
+    }
+
+    private void run(List<String> statements, boolean insideTry) {
+        world.script(); // binds the driver before it runs
+        asDriver(() -> {
+            Runnable body = () -> {
+                for (String s : statements) world.script().execute(s.trim());
+            };
+            if (insideTry) world.driver().__try(body, code -> { });
+            else body.run();
+        });
+    }
+
+    @When("^the driver writes \"([^\"]*)\" at (\\S+)$")
+    public void writes(String text, String at) {
+        long va = world.script().evaluateLong(at);
+        asDriver(() -> world.driver().write(va, text.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    @When("^the driver reads (\\S+) bytes? at (\\S+)$")
+    public void reads(String count, String at) {
+        long va = world.script().evaluateLong(at);
+        int n = (int) world.script().evaluateLong(count);
+        asDriver(() -> world.driver().read(va, n));
+    }
+
+    @Then("^the driver reads \"([^\"]*)\" at (\\S+)$")
+    public void readsText(String text, String at) {
+        long va = world.script().evaluateLong(at);
+        byte[][] got = new byte[1][];
+        asDriver(() -> got[0] = world.driver().read(va, text.length()));
+        assertThat(world.machine().bugCheck()).as("bug check while the driver read %s", at).isNull();
+        assertThat(new String(got[0], StandardCharsets.ISO_8859_1)).as("what the driver reads at %s", at).isEqualTo(text);
+    }
+
+    @Then("^the driver's __except caught (STATUS_\\w+)$")
+    public void caught(String status) {
+        var thread = world.machine().kernel.currentThread();
+        Integer code = thread.lastExceptionCode();
+        assertThat(code == null ? "no exception" : NtStatus.name(code)).as("GetExceptionCode() in the driver's __except on %s", thread)
+                .isEqualTo(status);
+    }
+
+    @Then("^the driver's __except caught nothing$")
+    public void caughtNothing() {
+        assertThat(world.machine().kernel.currentThread().lastExceptionCode()).as("exception caught by the driver").isNull();
+    }
+}

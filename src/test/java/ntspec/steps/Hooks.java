@@ -1,0 +1,63 @@
+package ntspec.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cucumber.java.After;
+import io.cucumber.java.Scenario;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import ntspec.Machine;
+import ntspec.debug.Debugger;
+import ntspec.mm.Mdl;
+import ntspec.mm.MmLayout;
+
+/**
+ * After each scenario: attach what the machine did (the trace), what it holds (!mdl of every MDL
+ * the scenario named, !pte of every address it named, !vm) and, after a bug check, !analyze -v.
+ * Attachments are made before the outcome check, so a failed scenario keeps them. A bug check no
+ * Then step asserted fails the scenario.
+ */
+public final class Hooks {
+    private final World world;
+
+    public Hooks(World world) {
+        this.world = world;
+    }
+
+    @After(order = 100)
+    public void attachMachine(Scenario scenario) {
+        if (!world.booted()) return;
+        Machine m = world.machine();
+        Debugger dbg = new Debugger(m);
+        if (m.isHalted()) attach(scenario, "!analyze -v", dbg.analyze());
+        attach(scenario, "trace", m.trace.format());
+        StringBuilder state = new StringBuilder();
+        for (Map.Entry<String, Object> e : world.names.entrySet()) {
+            if (e.getValue() instanceof Mdl mdl) {
+                state.append("kd> !mdl ").append(e.getKey()).append('\n').append(dbg.mdl(mdl)).append('\n');
+            }
+        }
+        for (Map.Entry<String, Object> e : world.names.entrySet()) {
+            if (e.getValue() instanceof Long va && looksLikeAddress(va)) {
+                state.append("kd> !pte ").append(e.getKey()).append('\n').append(dbg.pte(va)).append('\n');
+            }
+        }
+        state.append("kd> !vm\n").append(dbg.vm());
+        attach(scenario, "machine state", state.toString());
+    }
+
+    private static boolean looksLikeAddress(long v) {
+        return (v >= MmLayout.MM_LOWEST_USER_ADDRESS && v <= MmLayout.MM_HIGHEST_USER_ADDRESS)
+                || Long.compareUnsigned(v, MmLayout.MM_SYSTEM_RANGE_START) >= 0;
+    }
+
+    private static void attach(Scenario scenario, String name, String text) {
+        scenario.attach(text.getBytes(StandardCharsets.UTF_8), "text/plain", name);
+    }
+
+    @After(order = 50)
+    public void unexpectedBugCheck() {
+        if (!world.booted() || world.bugCheckExpected) return;
+        assertThat(world.machine().bugCheck()).as("unexpected bug check:%n%s", new Debugger(world.machine()).analyze()).isNull();
+    }
+}

@@ -1,0 +1,48 @@
+package ntspec.steps;
+
+import io.cucumber.java.en.Given;
+import ntspec.Machine;
+
+/** Describing the machine before it boots. */
+public final class MachineSteps {
+    private final World world;
+
+    public MachineSteps(World world) {
+        this.world = world;
+    }
+
+    @Given("^a machine$")
+    public void aMachine() {
+        world.machine();
+    }
+
+    @Given("^a machine with (.+) of physical memory$")
+    public void withMemory(String size) {
+        world.configure(world.config().withPhysicalMemory(Sizes.parse(size)));
+        world.machine();
+    }
+
+    @Given("^the machine has (.+) of physical memory$")
+    public void memory(String size) {
+        world.configure(world.config().withPhysicalMemory(Sizes.parse(size)));
+    }
+
+    @Given("^the machine has (\\d+) processors?$")
+    public void processors(int n) {
+        world.configure(world.config().withProcessors(n));
+    }
+
+    @Given("^the machine has (.+) system PTEs$")
+    public void systemPtes(String n) {
+        world.configure(world.config().withSystemPtes(Sizes.parse(n)));
+    }
+
+    @Given("^the machine has a paging file of (.+)$")
+    public void pagingFile(String size) {
+        world.configure(world.config().withPagingFile(Sizes.parse(size)));
+    }
+
+    Machine machine() {
+        return world.machine();
+    }
+}

@@ -1,0 +1,128 @@
+package ntspec.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cucumber.datatable.DataTable;
+import io.cucumber.java.en.Given;
+import io.cucumber.java.en.Then;
+import java.util.List;
+import java.util.Map;
+import ntspec.debug.Debugger;
+import ntspec.ke.BugCheck;
+import ntspec.ke.BugCheckCode;
+import ntspec.mm.Mdl;
+import ntspec.wdm.Script;
+
+/**
+ * Then steps: each evaluates expressions against the machine as it is now (MDL fields, PTEs,
+ * PFN entries, pool and PTE counters, the bug-check record) and compares.
+ */
+public final class StateSteps {
+    private final World world;
+
+    public StateSteps(World world) {
+        this.world = world;
+    }
+
+    private Script script() {
+        return world.script();
+    }
+
+    @Given("^(.+) is noted as (\\w+)$")
+    public void note(String expression, String name) {
+        world.names.put(name, script().evaluate(expression));
+    }
+
+    /**
+     * {@code X is Y}, {@code X is not Y}, {@code X is greater than Y}: both sides are expressions
+     * evaluated against the machine now.
+     */
+    @Then("^(?!the )(?!\")(?!.* is noted as )(.+?) is (.+)$")
+    public void compare(String left, String right) {
+        Object l = script().evaluate(left);
+        if (right.startsWith("not ")) {
+            Object r = script().evaluate(right.substring(4));
+            assertThat(Script.same(l, r)).as("%s is %s, which should differ from %s = %s", left, Script.describe(l),
+                    right.substring(4), Script.describe(r)).isFalse();
+        } else if (right.startsWith("greater than ")) {
+            long r = script().evaluateLong(right.substring(13));
+            long lv = Script.toLong(l, left);
+            assertThat(lv).as("%s (0x%X) > %s (0x%X)", left, lv, right.substring(13), r).isGreaterThan(r);
+        } else {
+            Object r = script().evaluate(right);
+            assertThat(Script.same(l, r)).as("%s is %s, expected %s = %s", left, Script.describe(l), right, Script.describe(r)).isTrue();
+        }
+    }
+
+    @Then("^(.+?) (?:has|includes) (MDL_\\w+(?:\\s*\\|\\s*MDL_\\w+)*)$")
+    public void hasFlags(String left, String flags) {
+        long v = script().evaluateLong(left);
+        long f = script().evaluateLong(flags);
+        assertThat(v & f).as("%s is 0x%X (%s), which lacks %s", left, v, Mdl.flagNames((int) v), Mdl.flagNames((int) (f & ~v)))
+                .isEqualTo(f);
+    }
+
+    @Then("^(.+?) (?:lacks|has no) (MDL_\\w+(?:\\s*\\|\\s*MDL_\\w+)*)$")
+    public void lacksFlags(String left, String flags) {
+        long v = script().evaluateLong(left);
+        long f = script().evaluateLong(flags);
+        assertThat(v & f).as("%s is 0x%X (%s), which has %s", left, v, Mdl.flagNames((int) v), Mdl.flagNames((int) (v & f)))
+                .isZero();
+    }
+
+    @Then("^these hold:$")
+    public void theseHold(DataTable table) {
+        for (Map<String, String> row : table.asMaps()) {
+            String left = row.get("expression");
+            String right = row.get("value");
+            if (left == null || right == null) {
+                throw new IllegalArgumentException("the table needs the columns | expression | value |, got " + table.row(0));
+            }
+            compare(left, right);
+        }
+    }
+
+    @Then("^the machine is running$")
+    public void running() {
+        BugCheck bc = world.machine().bugCheck();
+        assertThat(bc).as("the machine should be running, but:%n%s", new Debugger(world.machine()).analyze()).isNull();
+    }
+
+    @Then("^the machine bug-checked with (\\w+)(?: \\((.+)\\))?$")
+    public void bugChecked(String name, String parameters) {
+        world.bugCheckExpected = true;
+        BugCheck bc = world.machine().bugCheck();
+        assertThat(bc).as("the machine did not bug-check; expected %s", name).isNotNull();
+        long code = script().evaluateLong(name);
+        assertThat(bc.name()).as("bug check").isEqualTo(BugCheckCode.name((int) code));
+        if (parameters == null) return;
+        List<String> ps = splitArguments(parameters);
+        if (ps.size() != 4) {
+            throw new IllegalArgumentException("a bug check has four parameters; give four expressions, or * for any: (" + parameters + ")");
+        }
+        long[] actual = {bc.p1(), bc.p2(), bc.p3(), bc.p4()};
+        for (int i = 0; i < 4; i++) {
+            if (ps.get(i).equals("*")) continue;
+            long expected = script().evaluateLong(ps.get(i));
+            assertThat(actual[i]).as("parameter %d of %s is 0x%X, expected %s = 0x%X", i + 1, bc.name(), actual[i], ps.get(i), expected)
+                    .isEqualTo(expected);
+        }
+    }
+
+    static List<String> splitArguments(String s) {
+        List<String> out = new java.util.ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(' || c == '[') depth++;
+            else if (c == ')' || c == ']') depth--;
+            else if (c == ',' && depth == 0) {
+                out.add(s.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        out.add(s.substring(start).trim());
+        return out;
+    }
+}

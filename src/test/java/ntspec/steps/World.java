@@ -1,0 +1,75 @@
+package ntspec.steps;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import ntspec.Machine;
+import ntspec.ke.BugCheckException;
+import ntspec.ke.KThread;
+import ntspec.mm.EProcess;
+import ntspec.wdm.Script;
+import ntspec.wdm.Wdm;
+
+/**
+ * The per-scenario context, injected into every glue class by PicoContainer: one machine, the
+ * scenario's driver (a facade bound to a driver image), the processes and the names the scenario
+ * has bound. It holds no outcome of its own: Then steps read the machine.
+ */
+public final class World {
+    private Machine.Config config = Machine.Config.defaults();
+    private Machine machine;
+    private Wdm driver;
+    private Script script;
+    final Map<String, Object> names = new LinkedHashMap<>();
+    final Map<String, EProcess> processes = new LinkedHashMap<>();
+    final Map<String, KThread> threads = new LinkedHashMap<>();
+    /** Set when a Then step has asserted the bug check, so an unexpected one fails the scenario. */
+    boolean bugCheckExpected;
+
+    void configure(Machine.Config config) {
+        if (machine != null) {
+            throw new IllegalStateException("the machine has already booted; describe it before anything uses it");
+        }
+        this.config = config;
+    }
+
+    Machine.Config config() {
+        return config;
+    }
+
+    public Machine machine() {
+        if (machine == null) machine = new Machine(config);
+        return machine;
+    }
+
+    boolean booted() {
+        return machine != null;
+    }
+
+    public Wdm driver() {
+        if (driver == null) driver = new Wdm(machine(), "ScenarioDriver.sys");
+        return driver;
+    }
+
+    public Script script() {
+        if (script == null) script = new Script(driver(), names);
+        return script;
+    }
+
+    EProcess process(String name) {
+        EProcess p = processes.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no process named \"" + name + "\"; processes in this scenario: " + processes.keySet()
+                    + ". Create one with: Given a user process \"" + name + "\"");
+        }
+        return p;
+    }
+
+    /** Runs a step's action; a bug check it causes is an outcome the Then steps read, not a failure. */
+    void act(Runnable action) {
+        try {
+            action.run();
+        } catch (BugCheckException e) {
+            // The machine recorded the bug check and halted; Then steps read it from the machine.
+        }
+    }
+}
