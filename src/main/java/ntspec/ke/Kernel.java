@@ -244,6 +244,7 @@ public final class Kernel {
         ensureRunning();
         Processor p = processors[current];
         long ip = p.instructionPointer;
+        if (p.currentThread != null) p.currentThread.lastExceptionCode = null; // what this __try catches, if anything
         try {
             body.run();
         } catch (RaisedException e) {

@@ -75,14 +75,11 @@ public final class Mdl {
         return address + HEADER_SIZE + 8L * index;
     }
 
-    /** The PFNs the MDL describes, up to its page count or the first LIST_HEAD. */
-    public List<Long> pfns() {
+    /** The PFN array as MmGetMdlPfnArray exposes it: every slot of the page count, LIST_HEAD included. */
+    public List<Long> pfnSlots() {
         List<Long> out = new ArrayList<>();
-        long pages = pageCount();
-        for (int i = 0; i < pages && i < pfnArray.length; i++) {
-            if (pfnArray[i] == LIST_HEAD) break;
-            out.add(pfnArray[i]);
-        }
+        long pages = Math.min(pageCount(), pfnArray.length);
+        for (int i = 0; i < pages; i++) out.add(pfnArray[i]);
         return out;
     }
 

@@ -184,8 +184,23 @@ public final class Script {
 
     // ------------------------------------------------------------------ entry points
 
-    /** Runs {@code [name =] Ddi(args)}; returns the DDI's result (null for VOID). */
+    /** {@code object->Field = value}: the target and the value, split at the first lone '='. */
+    private static final java.util.regex.Pattern FIELD_ASSIGNMENT =
+            java.util.regex.Pattern.compile("^\\s*([^=\"]+?)->(\\w+(?:\\.\\w+)*)\\s*=(?!=)(.+)$");
+
+    /**
+     * Runs {@code [name =] Ddi(args)}, {@code name = expression} or {@code object->Field = expression}
+     * (a store into a structure the driver owns, e.g. {@code mdl->MdlFlags = mdl->MdlFlags |
+     * MDL_MAPPING_CAN_FAIL}); returns the value (null for VOID).
+     */
     public Object execute(String statement) {
+        java.util.regex.Matcher store = FIELD_ASSIGNMENT.matcher(statement);
+        if (store.matches()) {
+            Object target = evaluate(store.group(1));
+            Object value = evaluate(store.group(3));
+            setField(target, store.group(2), value);
+            return value;
+        }
         Parser p = new Parser(statement);
         String target = null;
         int save = p.pos;
@@ -312,6 +327,21 @@ public final class Script {
         if (target instanceof PfnView fv) return fv.field(name);
         if (target instanceof Irp irp && name.equals("MdlAddress")) return irp.MdlAddress;
         throw new ScriptException("cannot take ->" + name + " of " + describe(target));
+    }
+
+    private static void setField(Object target, String name, Object value) {
+        if (target instanceof Mdl m) {
+            long v = toLong(value, "the value stored into ->" + name);
+            switch (name) {
+                case "MdlFlags" -> m.MdlFlags = (short) v;
+                case "ByteCount" -> m.ByteCount = v & 0xFFFFFFFFL;
+                case "MappedSystemVa" -> m.MappedSystemVa = v;
+                default -> throw new ScriptException("a driver may store into an MDL's MdlFlags, ByteCount or MappedSystemVa, not " + name);
+            }
+            return;
+        }
+        throw new ScriptException("cannot store into ->" + name + " of " + describe(target)
+                + "; stores are accepted into MDL fields (MdlFlags, ByteCount, MappedSystemVa)");
     }
 
     private Object call(String name, List<Object> args) {

@@ -198,9 +198,9 @@ public class Wdm implements WdmConstants {
         return mdl.ByteOffset;
     }
 
-    /** MmGetMdlPfnArray: the PFNs the MDL describes. */
+    /** MmGetMdlPfnArray: the MDL's PFN array (page-count slots; an unfilled slot holds LIST_HEAD, -1). */
     public List<Long> MmGetMdlPfnArray(Mdl mdl) {
-        return mdl.pfns();
+        return mdl.pfnSlots();
     }
 
     public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {

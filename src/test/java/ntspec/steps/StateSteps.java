@@ -34,7 +34,7 @@ public final class StateSteps {
     }
 
     /**
-     * {@code X is Y}, {@code X is not Y}, {@code X is greater than Y}: both sides are expressions
+     * {@code X is Y}, {@code X is not Y}, {@code X is greater than Y}, {@code X is less than Y} (unsigned): both sides are expressions
      * evaluated against the machine now.
      */
     @Then("^(?!the )(?!\")(?!.* is noted as )(.+?) is (.+)$")
@@ -44,10 +44,14 @@ public final class StateSteps {
             Object r = script().evaluate(right.substring(4));
             assertThat(Script.same(l, r)).as("%s is %s, which should differ from %s = %s", left, Script.describe(l),
                     right.substring(4), Script.describe(r)).isFalse();
-        } else if (right.startsWith("greater than ")) {
-            long r = script().evaluateLong(right.substring(13));
+        } else if (right.startsWith("greater than ") || right.startsWith("less than ")) {
+            // Unsigned, as addresses compare: system addresses are above user addresses.
+            boolean greater = right.startsWith("greater than ");
+            String rightExpr = right.substring(greater ? 13 : 10);
+            long r = script().evaluateLong(rightExpr);
             long lv = Script.toLong(l, left);
-            assertThat(lv).as("%s (0x%X) > %s (0x%X)", left, lv, right.substring(13), r).isGreaterThan(r);
+            int cmp = Long.compareUnsigned(lv, r);
+            assertThat(greater ? cmp > 0 : cmp < 0).as("%s (0x%X) %s %s (0x%X)", left, lv, greater ? ">" : "<", rightExpr, r).isTrue();
         } else {
             Object r = script().evaluate(right);
             assertThat(Script.same(l, r)).as("%s is %s, expected %s = %s", left, Script.describe(l), right, Script.describe(r)).isTrue();
