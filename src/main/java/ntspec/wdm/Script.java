@@ -355,6 +355,15 @@ public final class Script {
                 long n = toLong(args.get(0), "pfn's argument");
                 return new PfnView(n, machine.mm.pfnDb.get(n));
             }
+            case "db": {
+                // The debugger's db: reads physical memory through the current page tables, without
+                // faulting and without touching A/D bits; an invalid PTE is an error, as in WinDbg.
+                expectArgs(name, args, 1, "db(VirtualAddress): the byte there, read as the debugger reads it");
+                long va = toLong(args.get(0), "db's argument");
+                long pte = machine.mm.readPte(va);
+                if (!Pte.isValid(pte)) throw new ScriptException(String.format("db(0x%X): the address is not valid (PTE 0x%X)", va, pte));
+                return (long) machine.memory.readByte((Pte.pfn(pte) << 12) | (va & 0xFFF));
+            }
             case "CTL_CODE": {
                 expectArgs(name, args, 4, "CTL_CODE(DeviceType, Function, Method, Access)");
                 return (toLong(args.get(0), "DeviceType") << 16) | (toLong(args.get(3), "Access") << 14)
@@ -365,7 +374,7 @@ public final class Script {
         List<Method> candidates = DDIS.get(name);
         if (candidates == null) {
             throw new ScriptException("unknown DDI '" + name + "'. Accepted DDIs: " + String.join(", ", DDIS.keySet())
-                    + "; debugger views: pte(va), pfn(n); macros: CTL_CODE(...)");
+                    + "; debugger views: pte(va), pfn(n), db(va); macros: CTL_CODE(...)");
         }
         for (Method m : candidates) {
             if (m.getParameterCount() != args.size()) continue;
