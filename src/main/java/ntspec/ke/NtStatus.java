@@ -32,6 +32,7 @@ public final class NtStatus {
     public static final int STATUS_CONFLICTING_ADDRESSES = 0xC0000018;
     public static final int STATUS_NOT_MAPPED_VIEW = 0xC0000019;
     public static final int STATUS_UNABLE_TO_FREE_VM = 0xC000001A;
+    public static final int STATUS_FREE_VM_NOT_AT_BASE = 0xC000009F;
     public static final int STATUS_UNABLE_TO_DELETE_SECTION = 0xC000001B;
     public static final int STATUS_NOT_COMMITTED = 0xC000002D;
     public static final int STATUS_ACCESS_DENIED = 0xC0000022;

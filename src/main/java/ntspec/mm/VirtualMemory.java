@@ -94,6 +94,9 @@ public final class VirtualMemory {
         long start;
         long end;
         if (freeType == MEM_RELEASE) {
+            // Region size 0 releases the whole VAD and needs its base (MiFreeVirtualMemory:
+            // STATUS_FREE_VM_NOT_AT_BASE); releasing part of a VAD is not modelled.
+            if (size == 0 && MmLayout.pageAlign(base) != vad.start()) return fail(NtStatus.STATUS_FREE_VM_NOT_AT_BASE);
             if (MmLayout.pageAlign(base) != vad.start() || (size != 0 && size != vad.size())) {
                 return fail(NtStatus.STATUS_UNABLE_TO_FREE_VM);
             }

@@ -250,7 +250,15 @@ public final class Script {
     public static boolean same(Object a, Object b) {
         if (a instanceof String || b instanceof String) return String.valueOf(a).equals(String.valueOf(b));
         if (a instanceof List || b instanceof List) return a != null && a.equals(b);
-        return toLong(a, "left side") == toLong(b, "right side");
+        long x = toLong(a, "left side");
+        long y = toLong(b, "right side");
+        // 32-bit values compare as C compares a LONG NTSTATUS with 0xC0000005: by their 32 bits.
+        if (fits32(x) && fits32(y)) return (int) x == (int) y;
+        return x == y;
+    }
+
+    private static boolean fits32(long v) {
+        return v >= Integer.MIN_VALUE && v <= 0xFFFF_FFFFL;
     }
 
     public static String describe(Object v) {

@@ -1,0 +1,89 @@
+package ntspec.wdm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import ntspec.TestMachine;
+import ntspec.mm.Mdl;
+import ntspec.mm.Protection;
+import org.junit.jupiter.api.Test;
+
+/** The statement language of scenario tables: it calls the facade, and bad input names the accepted forms. */
+class ScriptTest {
+    private final TestMachine t = new TestMachine();
+    private final Map<String, Object> vars = new HashMap<>();
+    private final Script script = new Script(t.wdm, vars);
+
+    @Test
+    void aDdiCallBindsItsResultAndFieldsReadTheMachine() {
+        long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
+        vars.put("buf", va);
+        script.execute("mdl = IoAllocateMdl(buf + 0x10, 0x1000, FALSE, FALSE, NULL)");
+        assertThat(vars.get("mdl")).isInstanceOf(Mdl.class);
+        t.asDriver(() -> script.execute("MmProbeAndLockPages(mdl, UserMode, IoWriteAccess)"));
+        assertThat(script.evaluateLong("mdl->MdlFlags & MDL_PAGES_LOCKED")).isEqualTo(Mdl.MDL_PAGES_LOCKED);
+        assertThat(script.evaluateLong("mdl->ByteOffset")).isEqualTo(0x10);
+        assertThat(script.evaluateLong("MmGetMdlByteCount(mdl)")).isEqualTo(0x1000);
+        assertThat(script.evaluateLong("MmSystemLockPagesCount")).isEqualTo(2);
+    }
+
+    @Test
+    void aStoreChangesTheMdlField() {
+        long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
+        vars.put("buf", va);
+        script.execute("mdl = IoAllocateMdl(buf, 0x100, FALSE, FALSE, NULL)");
+        script.execute("mdl->MdlFlags = mdl->MdlFlags | MDL_MAPPING_CAN_FAIL");
+        assertThat(((Mdl) vars.get("mdl")).hasFlag(Mdl.MDL_MAPPING_CAN_FAIL)).isTrue();
+    }
+
+    @Test
+    void anUnknownDdiListsTheAcceptedOnes() {
+        assertThatThrownBy(() -> script.execute("MmLockPagesPlease(1)"))
+                .isInstanceOf(Script.ScriptException.class)
+                .hasMessageContaining("unknown DDI 'MmLockPagesPlease'")
+                .hasMessageContaining("MmProbeAndLockPages");
+    }
+
+    @Test
+    void theWrongNumberOfArgumentsShowsTheSignature() {
+        assertThatThrownBy(() -> script.execute("MmUnlockPages()"))
+                .isInstanceOf(Script.ScriptException.class)
+                .hasMessageContaining("MmUnlockPages takes 1");
+    }
+
+    @Test
+    void anUnknownNameListsConstantsMachineValuesAndNumbers() {
+        assertThatThrownBy(() -> script.evaluate("NoSuchThing + 1"))
+                .hasMessageContaining("unknown name 'NoSuchThing'")
+                .hasMessageContaining("a wdm.h constant")
+                .hasMessageContaining("FreeSystemPtes")
+                .hasMessageContaining("0x1000");
+    }
+
+    @Test
+    void malformedSyntaxNamesTheColumnAndTheAcceptedForms() {
+        assertThatThrownBy(() -> script.execute("x = (1 + "))
+                .hasMessageContaining("column")
+                .hasMessageContaining("Accepted forms");
+        assertThatThrownBy(() -> script.execute("x = 0xZZ"))
+                .isInstanceOf(Script.ScriptException.class);
+    }
+
+    @Test
+    void constantsCannotBeAssigned() {
+        assertThatThrownBy(() -> script.execute("MDL_PAGES_LOCKED = 3"))
+                .hasMessageContaining("cannot assign to MDL_PAGES_LOCKED");
+    }
+
+    @Test
+    void constantsHaveTheirWdmValues() {
+        assertThat(script.evaluateLong("MDL_MAPPED_TO_SYSTEM_VA")).isEqualTo(1);
+        assertThat(script.evaluateLong("MDL_PAGES_LOCKED")).isEqualTo(2);
+        assertThat(script.evaluateLong("STATUS_ACCESS_VIOLATION")).as("NTSTATUS is a signed LONG").isEqualTo((long) 0xC0000005);
+        assertThat(Script.same(script.evaluate("STATUS_ACCESS_VIOLATION"), 0xC0000005L)).as("equal as 32-bit values").isTrue();
+        assertThat(script.evaluateLong("DISPATCH_LEVEL")).isEqualTo(2);
+        assertThat(script.evaluateLong("SYSTEM_PTE_MISUSE")).isEqualTo(0xDA);
+    }
+}
