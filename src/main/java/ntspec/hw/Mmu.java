@@ -24,6 +24,14 @@ public final class Mmu {
     private long cachedRegion;
     private long cachedPtPfn;
 
+    // Translation's paging-structure cache (Intel SDM 3A 4.10.3, the PDE cache): for the last 2 MiB
+    // region translated, the page-table frame and the rights the three upper levels grant. Upper
+    // entries only change when paging structures are freed, which calls invalidateWalkCache().
+    private long pdeCacheCr3 = -1;
+    private long pdeCacheRegion;
+    private long pdeCachePtPfn;
+    private long pdeCacheRights;
+
     public Mmu(PhysicalMemory mem, Trace trace) {
         this.mem = mem;
         this.trace = trace;
@@ -78,6 +86,7 @@ public final class Mmu {
     /** Forgets cached walks; called whenever a paging structure is freed. */
     public void invalidateWalkCache() {
         cachedCr3 = -1;
+        pdeCacheCr3 = -1;
     }
 
     /** The leaf PTE for va, or 0 if a paging structure above it is missing. */
@@ -118,21 +127,37 @@ public final class Mmu {
         long table = cpu.cr3();
         long rights = Pte.RW | Pte.US;
         long nx = 0;
-        long ea = 0;
-        long e = 0;
-        for (int level = 4; level >= 1; level--) {
-            ea = (table << PAGE_SHIFT) | ((long) index(va, level) << 3);
-            e = mem.readQword(ea);
-            if (!Pte.isValid(e)) {
-                throw new PageFault(va, errorBits(access, userMode), false, level);
-            }
-            rights &= e;
-            nx |= e & Pte.NX;
-            if (level > 1) {
+        long ea;
+        long e;
+        long region = va >>> 21;
+        if (table == pdeCacheCr3 && region == pdeCacheRegion) {
+            rights = pdeCacheRights & (Pte.RW | Pte.US);
+            nx = pdeCacheRights & Pte.NX;
+            table = pdeCachePtPfn;
+        } else {
+            for (int level = 4; level > 1; level--) {
+                ea = (table << PAGE_SHIFT) | ((long) index(va, level) << 3);
+                e = mem.readQword(ea);
+                if (!Pte.isValid(e)) {
+                    throw new PageFault(va, errorBits(access, userMode), false, level);
+                }
+                rights &= e;
+                nx |= e & Pte.NX;
                 if ((e & Pte.A) == 0) mem.writeQword(ea, e | Pte.A);
                 table = Pte.pfn(e);
             }
+            pdeCacheCr3 = cpu.cr3();
+            pdeCacheRegion = region;
+            pdeCachePtPfn = table;
+            pdeCacheRights = rights | nx;
         }
+        ea = (table << PAGE_SHIFT) | ((long) index(va, 1) << 3);
+        e = mem.readQword(ea);
+        if (!Pte.isValid(e)) {
+            throw new PageFault(va, errorBits(access, userMode), false, 1);
+        }
+        rights &= e;
+        nx |= e & Pte.NX;
         long combined = (e & (Pte.PFN_MASK | Pte.G)) | rights | nx;
         if (!rightsAllow(combined | Pte.D, access, userMode)) {
             throw new PageFault(va, errorBits(access, userMode) | PageFault.ERR_PRESENT, false, 0);

@@ -134,7 +134,10 @@ public final class MdlRoutines {
             int slot = 0;
             do {
                 if (slot < mdl.pfnArray.length) mdl.pfnArray[slot++] = LIST_HEAD;
-                mm.readByte(va, false);
+                // The probe reads one byte of the page (and a write probe writes it back). Only the
+                // reference matters -- its faults, access checks and A/D bits -- not the byte, so
+                // the simulator translates without fetching the data.
+                mm.translate(va, Access.READ, false);
                 if (operation != IoReadAccess && user) probeWriteByte(va);
                 va = MmLayout.pageAlign(va) + MmLayout.PAGE_SIZE;
             } while (Long.compareUnsigned(va, last) < 0);
@@ -184,8 +187,7 @@ public final class MdlRoutines {
         if (Long.compareUnsigned(va, MmLayout.MM_USER_PROBE_ADDRESS) >= 0) {
             throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_ACCESS_VIOLATION);
         }
-        int b = mm.readByte(va, false);
-        mm.writeByte(va, b, false);
+        mm.translate(va, Access.WRITE, false);
     }
 
     /** MmProbeAndLockProcessPages (B.7): attaches to the process when it is not the current one. */
