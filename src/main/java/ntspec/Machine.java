@@ -2,6 +2,7 @@ package ntspec;
 
 import ntspec.hw.Mmu;
 import ntspec.hw.PhysicalMemory;
+import ntspec.io.IoManager;
 import ntspec.io.IoMdl;
 import ntspec.ke.BugCheck;
 import ntspec.ke.Kernel;
@@ -61,6 +62,7 @@ public final class Machine {
     public final Kernel kernel;
     public final Mm mm;
     public final IoMdl io;
+    public final IoManager iomgr;
     public final Ps ps;
 
     public Machine(Config config) {
@@ -73,6 +75,7 @@ public final class Machine {
         this.kernel = new Kernel(trace, config.processors(), systemPml4);
         this.mm = new Mm(kernel, mmu, pfnDb, config.pagingFileBytes(), config.systemPtes(), systemPml4);
         this.io = new IoMdl(mm);
+        this.iomgr = new IoManager(kernel, mm, io);
         this.ps = new Ps(kernel, mm);
         kernel.setCurrentProcessor(0);
         trace.add(Trace.Kind.NOTE, String.format("booted: %d MiB, %d processors, %d system PTEs",

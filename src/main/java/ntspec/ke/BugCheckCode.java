@@ -14,6 +14,7 @@ public final class BugCheckCode {
     public static final int KMODE_EXCEPTION_NOT_HANDLED = 0x1E;
     public static final int NO_MORE_SYSTEM_PTES = 0x3F;
     public static final int TARGET_MDL_TOO_SMALL = 0x40;
+    public static final int NO_MORE_IRP_STACK_LOCATIONS = 0x35;
     public static final int MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
     public static final int PFN_LIST_CORRUPT = 0x4E;
     public static final int PAGE_FAULT_IN_NONPAGED_AREA = 0x50;

@@ -10,6 +10,8 @@ public final class KThread {
     boolean attached;
     /** Code of the last exception dispatched to a handler of this thread (GetExceptionCode()). */
     Integer lastExceptionCode;
+    /** ApcState.ApcListHead[KernelMode]: special kernel APCs queued and not yet delivered. */
+    final java.util.ArrayDeque<KApc> kernelApcs = new java.util.ArrayDeque<>();
 
     public KThread(long threadId, long address, KProcess process) {
         this.threadId = threadId;
@@ -29,6 +31,11 @@ public final class KThread {
     /** The code of the last exception an __except handler of this thread took, or null. */
     public Integer lastExceptionCode() {
         return lastExceptionCode;
+    }
+
+    /** Number of kernel APCs queued to this thread and not yet delivered. */
+    public int pendingKernelApcs() {
+        return kernelApcs.size();
     }
 
     @Override

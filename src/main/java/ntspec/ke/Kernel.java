@@ -100,6 +100,53 @@ public final class Kernel {
         p.currentThread = thread;
         p.cpu.loadCr3(thread.apcStateProcess.directoryTableBase);
         trace.add(Trace.Kind.NOTE, "context switch on CPU " + p.number + " to " + thread);
+        deliverApcs(p);
+    }
+
+    /** The processor a thread is running on, or null when it is not running. */
+    public Processor processorOf(KThread thread) {
+        for (Processor p : processors) if (p.currentThread == thread) return p;
+        return null;
+    }
+
+    // ---------------------------------------------------------------- APCs
+
+    /**
+     * KeInsertQueueApc for a special kernel APC. If the thread is running on a processor below
+     * APC_LEVEL the APC interrupt fires at once (an IPI when it is another processor) and the APC
+     * runs there; otherwise it waits until the thread runs below APC_LEVEL (KeLowerIrql, a context
+     * switch to it).
+     */
+    public void KeInsertQueueApc(KThread thread, KApc apc) {
+        thread.kernelApcs.addLast(apc);
+        trace.add(Trace.Kind.NOTE, "APC " + apc.kernelRoutine() + " queued to " + thread);
+        Processor p = processorOf(thread);
+        if (p != null) deliverApcs(p);
+    }
+
+    /** Runs the kernel APCs of the thread current on {@code p}, if its IRQL allows, on that processor. */
+    private void deliverApcs(Processor p) {
+        KThread t = p.currentThread;
+        if (t == null || t.kernelApcs.isEmpty() || p.irql >= Irql.APC_LEVEL || bugCheck != null) return;
+        int saved = current;
+        current = p.number;
+        try {
+            while (!t.kernelApcs.isEmpty() && bugCheck == null) {
+                KApc apc = t.kernelApcs.pollFirst();
+                int old = p.irql;
+                p.irql = Irql.APC_LEVEL;
+                trace.add(Trace.Kind.IRQL, "CPU " + p.number + " APC interrupt: " + apc.kernelRoutine() + " in " + t + " at APC_LEVEL");
+                long ip = enter(nt.routine(apc.kernelRoutine()));
+                try {
+                    runUnhandledExceptionBoundary(apc.routine());
+                } finally {
+                    leave(ip);
+                    p.irql = old;
+                }
+            }
+        } finally {
+            current = saved;
+        }
     }
 
     public void KeStackAttachProcess(KProcess process, KApcState apcState) {
@@ -157,6 +204,7 @@ public final class Kernel {
         }
         p.irql = newIrql;
         trace.add(Trace.Kind.IRQL, "CPU " + p.number + " lowered " + Irql.name(old) + " -> " + Irql.name(newIrql));
+        deliverApcs(p);
     }
 
     private static void checkIrqlValue(int irql) {

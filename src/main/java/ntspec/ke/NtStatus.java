@@ -44,6 +44,9 @@ public final class NtStatus {
     public static final int STATUS_INVALID_PAGE_PROTECTION = 0xC0000045;
     public static final int STATUS_PROCESS_IS_TERMINATING = 0xC000010A;
     public static final int STATUS_CANCELLED = 0xC0000120;
+    public static final int STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034;
+    public static final int STATUS_OBJECT_NAME_COLLISION = 0xC0000035;
+    public static final int STATUS_INVALID_DEVICE_STATE = 0xC0000184;
     public static final int STATUS_INVALID_ADDRESS = 0xC0000141;
     public static final int STATUS_DATATYPE_MISALIGNMENT_ERROR = 0xC00002C5;
 

@@ -137,11 +137,35 @@ public final class Script {
     private final Wdm wdm;
     private final Machine machine;
     private final Map<String, Object> variables;
+    /** A routine's parameters (Irp, DeviceObject, IrpSp, Context...): looked up first, never assigned. */
+    private final Map<String, Object> locals;
 
     public Script(Wdm wdm, Map<String, Object> variables) {
+        this(wdm, variables, Map.of());
+    }
+
+    /** A script whose {@code locals} (a routine's parameters) shadow the scenario's names. */
+    public Script(Wdm wdm, Map<String, Object> variables, Map<String, Object> locals) {
         this.wdm = wdm;
         this.machine = wdm.machine();
         this.variables = variables;
+        this.locals = locals;
+    }
+
+    /** What {@code return expr} produced: ends a block run by {@link #executeBlock}. */
+    public record Returned(Object value) {
+    }
+
+    /**
+     * Runs statements in order, as the body of a routine; returns the value of the first
+     * {@code return} executed, or null when the block ends without one.
+     */
+    public Returned executeBlock(List<String> statements) {
+        for (String st : statements) {
+            Object r = execute(st.trim());
+            if (r instanceof Returned ret) return ret;
+        }
+        return null;
     }
 
     /** Names of every DDI the facade offers. */
@@ -194,6 +218,21 @@ public final class Script {
      * MDL_MAPPING_CAN_FAIL}); returns the value (null for VOID).
      */
     public Object execute(String statement) {
+        String st = statement.trim();
+        if (st.startsWith("if") && st.length() > 2 && (st.charAt(2) == '(' || Character.isWhitespace(st.charAt(2)))) {
+            Parser p = new Parser(st);
+            p.pos = 2;
+            p.expect("(");
+            Object cond = p.expression();
+            p.expect(")");
+            String rest = st.substring(p.pos).trim();
+            if (rest.isEmpty()) throw p.error("an if needs a statement after its condition, as in: if (Irp->PendingReturned) IoMarkIrpPending(Irp)");
+            return toLong(cond, "the if condition") != 0 ? execute(rest) : null;
+        }
+        if (st.equals("return") || st.startsWith("return ") || st.startsWith("return(")) {
+            String e = st.substring(6).trim();
+            return new Returned(e.isEmpty() ? null : evaluate(e));
+        }
         java.util.regex.Matcher store = FIELD_ASSIGNMENT.matcher(statement);
         if (store.matches()) {
             Object target = evaluate(store.group(1));
@@ -215,6 +254,9 @@ public final class Script {
         }
         if (target != null && (CONSTANTS.containsKey(target) || MACHINE_VALUES.contains(target))) {
             throw new ScriptException("cannot assign to " + target + ": it is a constant or a machine value");
+        }
+        if (target != null && locals.containsKey(target)) {
+            throw new ScriptException("cannot assign to " + target + ": it is a parameter of the routine");
         }
         Object result = p.expression();
         p.end();
@@ -278,6 +320,7 @@ public final class Script {
     // ------------------------------------------------------------------ names, fields, calls
 
     private Object lookup(String name) {
+        if (locals.containsKey(name)) return locals.get(name);
         if (variables.containsKey(name)) return variables.get(name);
         Long c = CONSTANTS.get(name);
         if (c != null) return c;
@@ -332,9 +375,91 @@ public final class Script {
             };
         }
         if (target instanceof PteView pv) return pv.field(name);
+        if (target instanceof ntspec.mm.Pool.Allocation a) {
+            return switch (name) {
+                case "Size" -> a.size;
+                case "Tag" -> (long) a.tag & 0xFFFFFFFFL;
+                case "PoolType" -> (long) a.poolType;
+                case "Freed" -> a.isFreed() ? 1L : 0L;
+                default -> throw new ScriptException("a pool allocation has no field " + name + "; fields: Size, Tag, PoolType, Freed");
+            };
+        }
         if (target instanceof PfnView fv) return fv.field(name);
-        if (target instanceof Irp irp && name.equals("MdlAddress")) return irp.MdlAddress;
+        if (target != null && isStructure(target)) return structureField(target, name);
         throw new ScriptException("cannot take ->" + name + " of " + describe(target));
+    }
+
+    /** The I/O manager's structures (IRP, IO_STACK_LOCATION, DEVICE_OBJECT...): fields by their wdm.h names. */
+    private static boolean isStructure(Object o) {
+        String pkg = o.getClass().getPackageName();
+        return pkg.equals("ntspec.io") || o instanceof ntspec.ke.KEvent || o instanceof ntspec.ke.KThread;
+    }
+
+    private static java.lang.reflect.Field publicField(Object target, String name) {
+        try {
+            java.lang.reflect.Field f = target.getClass().getField(name);
+            if (!Modifier.isStatic(f.getModifiers())) return f;
+        } catch (NoSuchFieldException e) {
+            // fall through to the error naming the fields
+        }
+        List<String> names = new ArrayList<>();
+        for (java.lang.reflect.Field f : target.getClass().getFields()) if (!Modifier.isStatic(f.getModifiers())) names.add(f.getName());
+        throw new ScriptException(target.getClass().getSimpleName() + " has no field " + name + "; fields: " + String.join(", ", names));
+    }
+
+    private static Object structureField(Object target, String name) {
+        if (target instanceof ntspec.io.Irp irp && name.equals("CurrentStackLocation")) {
+            return irp.location(irp.CurrentLocation);
+        }
+        if (target instanceof ntspec.ke.KEvent e && name.equals("Signaled")) return e.isSignaled() ? 1L : 0L;
+        if (target instanceof ntspec.io.IoManager.Request rq) {
+            switch (name) {
+                case "ReturnValue": {
+                    Integer v = rq.returnValue();
+                    if (v == null) throw new ScriptException("the request has not returned: the caller still waits for its pending IRP (r->Waiting is 1)");
+                    return (long) (int) v;
+                }
+                case "Waiting":
+                    return rq.isWaiting() ? 1L : 0L;
+                case "IoStatus": {
+                    ntspec.io.IoManager.IoStatusBlockView v = rq.IoStatus();
+                    if (v == null) throw new ScriptException("the caller's IO_STATUS_BLOCK is not resident");
+                    return v;
+                }
+                case "Irp":
+                    return rq.irp;
+                default:
+                    throw new ScriptException("a request has no field " + name + "; fields: ReturnValue, Waiting, IoStatus (.Status, .Information), Irp");
+            }
+        }
+        java.lang.reflect.Field f = publicField(target, name);
+        try {
+            Object v = f.get(target);
+            if (v instanceof Integer i) return f.getName().endsWith("Status") ? (long) i : i & 0xFFFFFFFFL;
+            if (v instanceof Short sh) return (long) (sh & 0xFFFF);
+            if (v instanceof Boolean b) return b ? 1L : 0L;
+            return v;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void setStructureField(Object target, String name, Object value) {
+        java.lang.reflect.Field f = publicField(target, name);
+        if (Modifier.isFinal(f.getModifiers())) {
+            throw new ScriptException(target.getClass().getSimpleName() + "." + name + " cannot be stored into");
+        }
+        Class<?> t = f.getType();
+        try {
+            if (t == int.class) f.setInt(target, (int) toLong(value, "the value stored into " + name));
+            else if (t == long.class) f.setLong(target, toLong(value, "the value stored into " + name));
+            else if (t == boolean.class) f.setBoolean(target, toLong(value, "the value stored into " + name) != 0);
+            else if (value == null || (value instanceof Long l && l == 0)) f.set(target, null);
+            else if (t.isInstance(value)) f.set(target, value);
+            else throw new ScriptException(name + " holds a " + t.getSimpleName() + ", not " + describe(value));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void setField(Object target, String name, Object value) {
@@ -348,8 +473,17 @@ public final class Script {
             }
             return;
         }
+        if (target != null && isStructure(target)) {
+            int dot = name.lastIndexOf('.');
+            Object owner = target;
+            if (dot > 0) {
+                for (String part : name.substring(0, dot).split("\\.")) owner = structureField(owner, part);
+            }
+            setStructureField(owner, name.substring(dot + 1), value);
+            return;
+        }
         throw new ScriptException("cannot store into ->" + name + " of " + describe(target)
-                + "; stores are accepted into MDL fields (MdlFlags, ByteCount, MappedSystemVa)");
+                + "; stores are accepted into MDL fields (MdlFlags, ByteCount, MappedSystemVa) and into IRP, stack-location and device fields");
     }
 
     private Object call(String name, List<Object> args) {
@@ -372,6 +506,28 @@ public final class Script {
                 if (!Pte.isValid(pte)) throw new ScriptException(String.format("db(0x%X): the address is not valid (PTE 0x%X)", va, pte));
                 return (long) machine.memory.readByte((Pte.pfn(pte) << 12) | (va & 0xFFF));
             }
+            case "pool": {
+                expectArgs(name, args, 1, "pool(Address): the pool allocation that starts there (->Size, ->Tag, ->PoolType, ->Freed)");
+                long va = toLong(args.get(0), "pool's argument");
+                ntspec.mm.Pool.Allocation a = machine.mm.pool.find(va);
+                if (a == null) throw new ScriptException(String.format("pool(0x%X): no pool allocation starts there", va));
+                return a;
+            }
+            case "device": {
+                expectArgs(name, args, 1, "device(\"\\\\Device\\\\Name\"): the top of that device's stack, as IoGetDeviceObjectPointer returns it");
+                Object n = args.get(0);
+                ntspec.io.DeviceObject d = n instanceof String str ? machine.iomgr.device(str) : null;
+                if (d == null) throw new ScriptException("no device named " + describe(n) + "; devices: " + machine.iomgr.devices().keySet());
+                return machine.iomgr.IoGetAttachedDevice(d);
+            }
+            case "NT_SUCCESS": {
+                expectArgs(name, args, 1, "NT_SUCCESS(Status)");
+                return NtStatus.NT_SUCCESS((int) toLong(args.get(0), "NT_SUCCESS's argument")) ? 1L : 0L;
+            }
+            case "NT_ERROR": {
+                expectArgs(name, args, 1, "NT_ERROR(Status)");
+                return NtStatus.NT_ERROR((int) toLong(args.get(0), "NT_ERROR's argument")) ? 1L : 0L;
+            }
             case "CTL_CODE": {
                 expectArgs(name, args, 4, "CTL_CODE(DeviceType, Function, Method, Access)");
                 return (toLong(args.get(0), "DeviceType") << 16) | (toLong(args.get(3), "Access") << 14)
@@ -384,11 +540,17 @@ public final class Script {
             throw new ScriptException("unknown DDI '" + name + "'. Accepted DDIs: " + String.join(", ", DDIS.keySet())
                     + "; debugger views: pte(va), pfn(n), db(va); macros: CTL_CODE(...)");
         }
+        ScriptException mismatch = null;
         for (Method m : candidates) {
             if (m.getParameterCount() != args.size()) continue;
             Object[] converted = new Object[args.size()];
             Parameter[] ps = m.getParameters();
-            for (int i = 0; i < ps.length; i++) converted[i] = convert(args.get(i), ps[i], name);
+            try {
+                for (int i = 0; i < ps.length; i++) converted[i] = convert(args.get(i), ps[i], name);
+            } catch (ScriptException e) {
+                mismatch = e;
+                continue;
+            }
             try {
                 Object r = m.invoke(wdm, converted);
                 if (r instanceof Integer i) return (long) i;
@@ -400,6 +562,7 @@ public final class Script {
                 throw new IllegalStateException(e);
             }
         }
+        if (mismatch != null) throw mismatch;
         throw new ScriptException(name + " takes " + candidates.get(0).getParameterCount() + " arguments, not " + args.size()
                 + ": " + signature(name));
     }
@@ -408,9 +571,11 @@ public final class Script {
         if (args.size() != n) throw new ScriptException(name + " takes " + n + " argument(s): " + form);
     }
 
-    private static Object convert(Object v, Parameter p, String ddi) {
+    private Object convert(Object v, Parameter p, String ddi) {
         Class<?> t = p.getType();
         String what = ddi + "'s " + p.getName();
+        // A string literal passed as an address is the address of the driver's copy of it (its .rdata).
+        if (t == long.class && v instanceof String str) return wdm.literal(str);
         if (t == long.class) return toLong(v, what);
         if (t == int.class) return (int) toLong(v, what);
         if (t == boolean.class) return toLong(v, what) != 0;
@@ -484,6 +649,15 @@ public final class Script {
         }
 
         Object expression() {
+            Object v = bitwise();
+            while (true) {
+                if (accept("==")) v = same(v, bitwise()) ? 1L : 0L;
+                else if (accept("!=")) v = same(v, bitwise()) ? 0L : 1L;
+                else return v;
+            }
+        }
+
+        Object bitwise() {
             Object v = additive();
             while (true) {
                 if (accept("|")) v = toLong(v, "left of |") | toLong(additive(), "right of |");
@@ -504,6 +678,7 @@ public final class Script {
 
         Object unary() {
             if (accept("~")) return ~toLong(unary(), "operand of ~");
+            if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
             if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
             return postfix();
         }
@@ -513,6 +688,8 @@ public final class Script {
             while (true) {
                 if (accept("->")) {
                     v = field(v, ident());
+                } else if (v != null && isStructure(v) && accept(".")) {
+                    v = structureField(v, ident());
                 } else if (accept("[")) {
                     long index = toLong(expression(), "index");
                     expect("]");

@@ -5,7 +5,12 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import ntspec.Machine;
+import ntspec.io.DeviceObject;
+import ntspec.io.DriverObject;
+import ntspec.io.IoCompletionRoutine;
+import ntspec.io.IoStackLocation;
 import ntspec.io.Irp;
+import ntspec.ke.KEvent;
 import ntspec.ke.CodeImage;
 import ntspec.ke.Irql;
 import ntspec.ke.KApcState;
@@ -35,6 +40,10 @@ public class Wdm implements WdmConstants {
         this(machine, machine.kernel.loadImage(imageName, 0x20000));
     }
 
+    private final java.util.Map<String, IoCompletionRoutine> completionRoutines = new java.util.LinkedHashMap<>();
+    private DriverObject driverObject;
+    private final java.util.Map<String, Long> literals = new java.util.HashMap<>();
+
     public Machine machine() {
         return machine;
     }
@@ -56,6 +65,25 @@ public class Wdm implements WdmConstants {
             machine.kernel.runUnhandledExceptionBoundary(body);
         } finally {
             machine.kernel.leave(old);
+        }
+    }
+
+    /**
+     * Runs {@code body} as this driver's DPC routine on {@code processor}: the processor raises to
+     * DISPATCH_LEVEL and keeps its current thread and address space, whatever they are.
+     */
+    public void runDpc(int processor, Runnable body) {
+        machine.kernel.ensureRunning();
+        int saved = machine.kernel.currentProcessor().number;
+        machine.kernel.setCurrentProcessor(processor);
+        try {
+            int old = machine.kernel.KeRaiseIrql(DISPATCH_LEVEL);
+            machine.trace.add(Trace.Kind.NOTE, "DPC of " + image.name() + " on CPU " + processor + " in " + machine.kernel.currentThread()
+                    + ", process " + (machine.kernel.currentProcess() == null ? "System" : machine.kernel.currentProcess().name));
+            runAsDriver("DpcRoutine", body);
+            machine.kernel.KeLowerIrql(old);
+        } finally {
+            machine.kernel.setCurrentProcessor(saved);
         }
     }
 
@@ -157,6 +185,125 @@ public class Wdm implements WdmConstants {
 
     public void ExFreePool(long p) {
         ddiVoid("ExFreePool", hex(p), () -> machine.mm.pool.ExFreePoolWithTag(p, 0));
+    }
+
+    // ------------------------------------------------------------------ I/O manager
+
+    /** This driver's DRIVER_OBJECT (\Driver\Name), created when first asked for, as the loader does. */
+    public DriverObject DriverObject() {
+        if (driverObject == null) {
+            String base = image.name().replaceFirst("(?i)\\.sys$", "");
+            driverObject = machine.iomgr.createDriver("\\Driver\\" + base, image);
+        }
+        return driverObject;
+    }
+
+    /** The address of a NUL-terminated copy of {@code text} in the driver's (nonpaged) data: a C string literal. */
+    public long literal(String text) {
+        Long va = literals.get(text);
+        if (va == null) {
+            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+            va = machine.mm.pool.ExAllocatePoolWithTag(NonPagedPoolNx, bytes.length + 1L, 0x61746144); // 'Data'
+            machine.mm.write(va, java.util.Arrays.copyOf(bytes, bytes.length + 1), false);
+            literals.put(text, va);
+        }
+        return va;
+    }
+
+    /** Names a completion routine so scripts can pass it to IoSetCompletionRoutine by name. */
+    public void registerCompletionRoutine(String name, IoCompletionRoutine routine) {
+        completionRoutines.put(name, routine);
+    }
+
+    /** IoCreateDevice(DriverObject, DeviceExtensionSize, DeviceName, DeviceType, Characteristics, Exclusive, &DeviceObject). */
+    public int IoCreateDevice(DriverObject driverObject, long deviceExtensionSize, String deviceName, int deviceType,
+                              int deviceCharacteristics, boolean exclusive, DeviceObject[] deviceObject) {
+        DeviceObject d = ddi("IoCreateDevice", driverObject + ", " + deviceName,
+                () -> machine.iomgr.IoCreateDevice(driverObject, deviceName, deviceType, 0));
+        if (d == null) return NtStatus.STATUS_OBJECT_NAME_COLLISION;
+        deviceObject[0] = d;
+        return NtStatus.STATUS_SUCCESS;
+    }
+
+    public DeviceObject IoAttachDeviceToDeviceStack(DeviceObject sourceDevice, DeviceObject targetDevice) {
+        return ddi("IoAttachDeviceToDeviceStack", sourceDevice + ", " + targetDevice,
+                () -> machine.iomgr.IoAttachDeviceToDeviceStack(sourceDevice, targetDevice));
+    }
+
+    public Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
+        Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> machine.iomgr.IoAllocateIrp(stackSize, chargeQuota));
+        machine.trace.add(Trace.Kind.RETURN, "IoAllocateIrp returned", irp == null ? 0 : irp.address);
+        return irp;
+    }
+
+    public void IoFreeIrp(Irp irp) {
+        ddiVoid("IoFreeIrp", String.valueOf(irp), () -> machine.iomgr.IoFreeIrp(irp));
+    }
+
+    public IoStackLocation IoGetCurrentIrpStackLocation(Irp irp) {
+        return machine.iomgr.IoGetCurrentIrpStackLocation(irp);
+    }
+
+    public IoStackLocation IoGetNextIrpStackLocation(Irp irp) {
+        return machine.iomgr.IoGetNextIrpStackLocation(irp);
+    }
+
+    public void IoSkipCurrentIrpStackLocation(Irp irp) {
+        machine.trace.add(Trace.Kind.DDI, "IoSkipCurrentIrpStackLocation(" + irp + ")");
+        machine.iomgr.IoSkipCurrentIrpStackLocation(irp);
+    }
+
+    public void IoCopyCurrentIrpStackLocationToNext(Irp irp) {
+        machine.trace.add(Trace.Kind.DDI, "IoCopyCurrentIrpStackLocationToNext(" + irp + ")");
+        machine.iomgr.IoCopyCurrentIrpStackLocationToNext(irp);
+    }
+
+    public void IoMarkIrpPending(Irp irp) {
+        machine.trace.add(Trace.Kind.DDI, "IoMarkIrpPending(" + irp + ")");
+        machine.iomgr.IoMarkIrpPending(irp);
+    }
+
+    public void IoSetCompletionRoutine(Irp irp, IoCompletionRoutine completionRoutine, Object context,
+                                       boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
+        setCompletion(irp, completionRoutine, "CompletionRoutine", context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+    }
+
+    /** The scripts' form: the routine by the name it was registered under. */
+    public void IoSetCompletionRoutine(Irp irp, String completionRoutine, Object context,
+                                       boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
+        IoCompletionRoutine r = completionRoutines.get(completionRoutine);
+        if (r == null) {
+            throw new IllegalArgumentException("no completion routine \"" + completionRoutine + "\" in " + image.name()
+                    + "; routines defined: " + completionRoutines.keySet());
+        }
+        setCompletion(irp, r, completionRoutine, context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+    }
+
+    private void setCompletion(Irp irp, IoCompletionRoutine r, String name, Object context, boolean s, boolean e, boolean c) {
+        machine.trace.add(Trace.Kind.DDI, "IoSetCompletionRoutine(" + irp + ", " + name + ", " + bool(s) + ", " + bool(e) + ", " + bool(c) + ")");
+        machine.iomgr.IoSetCompletionRoutine(irp, r, context, s, e, c, image, name);
+    }
+
+    public int IoCallDriver(DeviceObject deviceObject, Irp irp) {
+        machine.trace.add(Trace.Kind.DDI, "IoCallDriver(" + deviceObject + ", " + irp + ")");
+        int status = machine.iomgr.IoCallDriver(deviceObject, irp);
+        machine.trace.add(Trace.Kind.RETURN, "IoCallDriver returned " + NtStatus.name(status));
+        return status;
+    }
+
+    public void IoCompleteRequest(Irp irp, int priorityBoost) {
+        ddiVoid("IoCompleteRequest", irp + ", " + priorityBoost, () -> machine.iomgr.IoCompleteRequest(irp, priorityBoost));
+    }
+
+    public Irp IoBuildDeviceIoControlRequest(int ioControlCode, DeviceObject deviceObject, long inputBuffer, long inputBufferLength,
+                                             long outputBuffer, long outputBufferLength, boolean internalDeviceIoControl,
+                                             KEvent event, long ioStatusBlock) {
+        Irp irp = ddi("IoBuildDeviceIoControlRequest", String.format("0x%X, %s, %s, 0x%X, %s, 0x%X, %s", ioControlCode, deviceObject,
+                hex(inputBuffer), inputBufferLength, hex(outputBuffer), outputBufferLength, bool(internalDeviceIoControl)),
+                () -> machine.iomgr.IoBuildDeviceIoControlRequest(ioControlCode, deviceObject, inputBuffer, inputBufferLength,
+                        outputBuffer, outputBufferLength, internalDeviceIoControl, event, ioStatusBlock));
+        machine.trace.add(Trace.Kind.RETURN, "IoBuildDeviceIoControlRequest returned", irp == null ? 0 : irp.address);
+        return irp;
     }
 
     // ------------------------------------------------------------------ MDLs

@@ -1,5 +1,6 @@
 package ntspec.wdm;
 
+import ntspec.io.IoConstants;
 import ntspec.ke.BugCheckCode;
 import ntspec.ke.Irql;
 import ntspec.ke.NtStatus;
@@ -121,4 +122,69 @@ public interface WdmConstants {
     int DRIVER_IRQL_NOT_LESS_OR_EQUAL = BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL;
     int SYSTEM_PTE_MISUSE = BugCheckCode.SYSTEM_PTE_MISUSE;
     int MEMORY_MANAGEMENT = BugCheckCode.MEMORY_MANAGEMENT;
+
+    // I/O manager (ntspec.io.IoConstants)
+    int IRP_MJ_CREATE = IoConstants.IRP_MJ_CREATE;
+    int IRP_MJ_CLOSE = IoConstants.IRP_MJ_CLOSE;
+    int IRP_MJ_READ = IoConstants.IRP_MJ_READ;
+    int IRP_MJ_WRITE = IoConstants.IRP_MJ_WRITE;
+    int IRP_MJ_FILE_SYSTEM_CONTROL = IoConstants.IRP_MJ_FILE_SYSTEM_CONTROL;
+    int IRP_MJ_DEVICE_CONTROL = IoConstants.IRP_MJ_DEVICE_CONTROL;
+    int IRP_MJ_INTERNAL_DEVICE_CONTROL = IoConstants.IRP_MJ_INTERNAL_DEVICE_CONTROL;
+    int IRP_MJ_CLEANUP = IoConstants.IRP_MJ_CLEANUP;
+    int IRP_MJ_MAXIMUM_FUNCTION = IoConstants.IRP_MJ_MAXIMUM_FUNCTION;
+    int IRP_NOCACHE = IoConstants.IRP_NOCACHE;
+    int IRP_PAGING_IO = IoConstants.IRP_PAGING_IO;
+    int IRP_SYNCHRONOUS_API = IoConstants.IRP_SYNCHRONOUS_API;
+    int IRP_ASSOCIATED_IRP = IoConstants.IRP_ASSOCIATED_IRP;
+    int IRP_BUFFERED_IO = IoConstants.IRP_BUFFERED_IO;
+    int IRP_DEALLOCATE_BUFFER = IoConstants.IRP_DEALLOCATE_BUFFER;
+    int IRP_INPUT_OPERATION = IoConstants.IRP_INPUT_OPERATION;
+    int IRP_CREATE_OPERATION = IoConstants.IRP_CREATE_OPERATION;
+    int IRP_READ_OPERATION = IoConstants.IRP_READ_OPERATION;
+    int IRP_WRITE_OPERATION = IoConstants.IRP_WRITE_OPERATION;
+    int IRP_CLOSE_OPERATION = IoConstants.IRP_CLOSE_OPERATION;
+    int IRP_DEFER_IO_COMPLETION = IoConstants.IRP_DEFER_IO_COMPLETION;
+    int IRP_QUOTA_CHARGED = IoConstants.IRP_QUOTA_CHARGED;
+    int IRP_ALLOCATED_FIXED_SIZE = IoConstants.IRP_ALLOCATED_FIXED_SIZE;
+    int IRP_LOOKASIDE_ALLOCATION = IoConstants.IRP_LOOKASIDE_ALLOCATION;
+    int SL_PENDING_RETURNED = IoConstants.SL_PENDING_RETURNED;
+    int SL_ERROR_RETURNED = IoConstants.SL_ERROR_RETURNED;
+    int SL_INVOKE_ON_CANCEL = IoConstants.SL_INVOKE_ON_CANCEL;
+    int SL_INVOKE_ON_SUCCESS = IoConstants.SL_INVOKE_ON_SUCCESS;
+    int SL_INVOKE_ON_ERROR = IoConstants.SL_INVOKE_ON_ERROR;
+    int DO_BUFFERED_IO = IoConstants.DO_BUFFERED_IO;
+    int DO_EXCLUSIVE = IoConstants.DO_EXCLUSIVE;
+    int DO_DIRECT_IO = IoConstants.DO_DIRECT_IO;
+    int DO_DEVICE_INITIALIZING = IoConstants.DO_DEVICE_INITIALIZING;
+    int METHOD_BUFFERED = IoConstants.METHOD_BUFFERED;
+    int METHOD_IN_DIRECT = IoConstants.METHOD_IN_DIRECT;
+    int METHOD_OUT_DIRECT = IoConstants.METHOD_OUT_DIRECT;
+    int METHOD_NEITHER = IoConstants.METHOD_NEITHER;
+    int FILE_ANY_ACCESS = IoConstants.FILE_ANY_ACCESS;
+    int FILE_SPECIAL_ACCESS = IoConstants.FILE_SPECIAL_ACCESS;
+    int FILE_READ_ACCESS = IoConstants.FILE_READ_ACCESS;
+    int FILE_WRITE_ACCESS = IoConstants.FILE_WRITE_ACCESS;
+    int FILE_DEVICE_UNKNOWN = IoConstants.FILE_DEVICE_UNKNOWN;
+    int FILE_READ_DATA = IoConstants.FILE_READ_DATA;
+    int FILE_WRITE_DATA = IoConstants.FILE_WRITE_DATA;
+    int GENERIC_READ = IoConstants.GENERIC_READ;
+    int GENERIC_WRITE = IoConstants.GENERIC_WRITE;
+    int IO_NO_INCREMENT = IoConstants.IO_NO_INCREMENT;
+    int IO_DISK_INCREMENT = IoConstants.IO_DISK_INCREMENT;
+    int STATUS_CONTINUE_COMPLETION = NtStatus.STATUS_SUCCESS;
+    int STATUS_VERIFY_REQUIRED = NtStatus.STATUS_VERIFY_REQUIRED;
+    int STATUS_OBJECT_NAME_NOT_FOUND = NtStatus.STATUS_OBJECT_NAME_NOT_FOUND;
+    int MULTIPLE_IRP_COMPLETE_REQUESTS = BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS;
+    int NO_MORE_IRP_STACK_LOCATIONS = BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS;
+
+    /** METHOD_FROM_CTL_CODE(ctrlCode). */
+    default int METHOD_FROM_CTL_CODE(int ioControlCode) {
+        return IoConstants.METHOD_FROM_CTL_CODE(ioControlCode);
+    }
+
+    /** CTL_CODE(DeviceType, Function, Method, Access). */
+    default int CTL_CODE(int deviceType, int function, int method, int access) {
+        return IoConstants.CTL_CODE(deviceType, function, method, access);
+    }
 }

@@ -22,6 +22,8 @@ public final class World {
     final Map<String, Object> names = new LinkedHashMap<>();
     final Map<String, EProcess> processes = new LinkedHashMap<>();
     final Map<String, KThread> threads = new LinkedHashMap<>();
+    /** Drivers the scenario loaded, by image name (Func.sys). */
+    final Map<String, ntspec.wdm.Wdm> drivers = new LinkedHashMap<>();
     /** Set when a Then step has asserted the bug check, so an unexpected one fails the scenario. */
     boolean bugCheckExpected;
 
@@ -62,6 +64,15 @@ public final class World {
                     + ". Create one with: Given a user process \"" + name + "\"");
         }
         return p;
+    }
+
+    ntspec.wdm.Wdm loadedDriver(String image) {
+        ntspec.wdm.Wdm d = drivers.get(image);
+        if (d == null) {
+            throw new IllegalArgumentException("no driver \"" + image + "\" in this scenario; loaded: " + drivers.keySet()
+                    + ". Load one with: Given a driver \"" + image + "\" with a device \"\\Device\\Name\"");
+        }
+        return d;
     }
 
     /** Runs a step's action; a bug check it causes is an outcome the Then steps read, not a failure. */

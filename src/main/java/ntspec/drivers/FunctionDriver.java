@@ -1,0 +1,133 @@
+package ntspec.drivers;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import ntspec.Machine;
+import ntspec.io.DeviceObject;
+import ntspec.io.IoStackLocation;
+import ntspec.io.Irp;
+import ntspec.wdm.Wdm;
+
+/**
+ * A function driver for one device: it services METHOD_BUFFERED, METHOD_IN_DIRECT,
+ * METHOD_OUT_DIRECT and METHOD_NEITHER IOCTLs (and READ/WRITE) by answering with its reply
+ * bytes, as the WDK's samples do for each transfer type ("Buffer Descriptions for I/O Control
+ * Codes"). It completes each request at once, or marks it pending and completes it later from a
+ * DPC on any processor — where the thread and process are whatever that processor was running.
+ */
+public final class FunctionDriver extends Wdm {
+    private final DeviceObject device;
+    private final List<Irp> pending = new ArrayList<>();
+    private byte[] reply;
+    private boolean pend;
+
+    public FunctionDriver(Machine machine, String imageName, String deviceName, int deviceFlags) {
+        super(machine, imageName);
+        DeviceObject[] d = new DeviceObject[1];
+        int status = IoCreateDevice(DriverObject(), 0, deviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, d);
+        if (status != STATUS_SUCCESS) throw new IllegalArgumentException("a device named " + deviceName + " already exists");
+        device = d[0];
+        device.Flags |= deviceFlags;
+        reply = ("reply from " + imageName).getBytes(StandardCharsets.ISO_8859_1);
+        DriverObject().MajorFunction[IRP_MJ_DEVICE_CONTROL] = this::DispatchDeviceControl;
+        DriverObject().MajorFunction[IRP_MJ_READ] = this::DispatchReadWrite;
+        DriverObject().MajorFunction[IRP_MJ_WRITE] = this::DispatchReadWrite;
+    }
+
+    public DeviceObject device() {
+        return device;
+    }
+
+    public void setReply(String text) {
+        reply = text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** From now on requests are marked pending and completed by {@link #completePendingFromDpc}. */
+    public void setPending(boolean on) {
+        pend = on;
+    }
+
+    public int pendingCount() {
+        return pending.size();
+    }
+
+    private int DispatchDeviceControl(DeviceObject deviceObject, Irp irp) {
+        IoStackLocation irpSp = IoGetCurrentIrpStackLocation(irp);
+        int code = irpSp.Parameters.DeviceIoControl.IoControlCode;
+        long outLen = irpSp.Parameters.DeviceIoControl.OutputBufferLength;
+        if (METHOD_FROM_CTL_CODE(code) == METHOD_NEITHER && irp.UserBuffer != NULL && outLen > 0) {
+            // Raw user address: only valid here, in the requester's context; probe and write under __try.
+            long n = Math.min(outLen, reply.length);
+            int[] status = {STATUS_SUCCESS};
+            __try(() -> {
+                if (irp.RequestorMode == UserMode) ProbeForWrite(irp.UserBuffer, outLen, 1);
+                write(irp.UserBuffer, java.util.Arrays.copyOf(reply, (int) n));
+            }, c -> status[0] = c);
+            irp.IoStatus.Information = status[0] == STATUS_SUCCESS ? n : 0;
+            return finish(irp, status[0]);
+        }
+        return finish(irp, STATUS_SUCCESS);
+    }
+
+    private int DispatchReadWrite(DeviceObject deviceObject, Irp irp) {
+        return finish(irp, STATUS_SUCCESS);
+    }
+
+    private int finish(Irp irp, int status) {
+        if (pend && status == STATUS_SUCCESS) {
+            IoMarkIrpPending(irp);
+            pending.add(irp);
+            return STATUS_PENDING;
+        }
+        complete(irp, status);
+        return status;
+    }
+
+    /** Fills the output through the system buffer or the MDL (valid in any context), then completes. */
+    private void complete(Irp irp, int status) {
+        if (status == STATUS_SUCCESS) {
+            IoStackLocation irpSp = IoGetCurrentIrpStackLocation(irp);
+            int mj = irpSp.MajorFunction;
+            long outLen = mj == IRP_MJ_DEVICE_CONTROL ? irpSp.Parameters.DeviceIoControl.OutputBufferLength : irpSp.Parameters.Read.Length;
+            int method = mj == IRP_MJ_DEVICE_CONTROL ? METHOD_FROM_CTL_CODE(irpSp.Parameters.DeviceIoControl.IoControlCode) : -1;
+            boolean toCaller = mj == IRP_MJ_READ || method == METHOD_BUFFERED || method == METHOD_OUT_DIRECT;
+            long n = Math.min(outLen, reply.length);
+            if (method == METHOD_NEITHER) {
+                n = irp.IoStatus.Information;
+            } else if (irp.MdlAddress != null) {
+                long va = MmGetSystemAddressForMdlSafe(irp.MdlAddress, NormalPagePriority);
+                if (va == NULL) {
+                    status = STATUS_INSUFFICIENT_RESOURCES;
+                    n = 0;
+                } else if (toCaller) {
+                    write(va, java.util.Arrays.copyOf(reply, (int) n));
+                } else {
+                    read(va, (int) Math.min(irp.MdlAddress.ByteCount, 0x100)); // the device consumes the caller's data
+                    n = irp.MdlAddress.ByteCount;
+                }
+            } else if (irp.AssociatedIrp.SystemBuffer != NULL && toCaller) {
+                write(irp.AssociatedIrp.SystemBuffer, java.util.Arrays.copyOf(reply, (int) n));
+            } else if (mj == IRP_MJ_WRITE) {
+                n = irpSp.Parameters.Write.Length;
+            } else if (mj == IRP_MJ_DEVICE_CONTROL && irp.AssociatedIrp.SystemBuffer == NULL) {
+                n = 0;
+            }
+            irp.IoStatus.Information = status == STATUS_SUCCESS ? n : 0;
+        }
+        irp.IoStatus.Status = status;
+        IoCompleteRequest(irp, IO_NO_INCREMENT);
+    }
+
+    /**
+     * A DPC on {@code processor} (at DISPATCH_LEVEL, in whatever thread that processor runs)
+     * completes every pending request.
+     */
+    public void completePendingFromDpc(int processor) {
+        runDpc(processor, () -> {
+            List<Irp> all = new ArrayList<>(pending);
+            pending.clear();
+            for (Irp irp : all) complete(irp, STATUS_SUCCESS);
+        });
+    }
+}

@@ -1,0 +1,92 @@
+package ntspec.drivers;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import ntspec.Machine;
+import ntspec.io.DeviceObject;
+import ntspec.io.IoConstants;
+import ntspec.wdm.Script;
+import ntspec.wdm.Wdm;
+
+/**
+ * A driver whose dispatch and completion routines are statements written in a scenario (the
+ * language of {@link Script}), so new driver behaviour needs no Java. A dispatch routine sees
+ * {@code Irp}, {@code DeviceObject}, {@code IrpSp} (its stack location) and {@code LowerDevice}
+ * (what its device is attached to, or NULL) and must {@code return} a status; a completion
+ * routine sees {@code Irp}, {@code DeviceObject} and {@code Context}. Other names are the
+ * scenario's.
+ */
+public final class ScriptedDriver extends Wdm {
+    private final Map<String, Object> names;
+    private DeviceObject device;
+
+    public ScriptedDriver(Machine machine, String imageName, Map<String, Object> scenarioNames) {
+        super(machine, imageName);
+        this.names = scenarioNames;
+    }
+
+    public DeviceObject device() {
+        return device;
+    }
+
+    /** IoCreateDevice with the given flags (DO_BUFFERED_IO, DO_DIRECT_IO or 0). */
+    public DeviceObject createDevice(String deviceName, int flags) {
+        DeviceObject[] d = new DeviceObject[1];
+        int status = IoCreateDevice(DriverObject(), 0, deviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, d);
+        if (status != STATUS_SUCCESS) throw new IllegalArgumentException("a device named " + deviceName + " already exists");
+        device = d[0];
+        device.Flags |= flags;
+        return device;
+    }
+
+    /** Creates an unnamed device and attaches it on top of {@code target}'s stack (a filter). */
+    public DeviceObject attachTo(DeviceObject target) {
+        createDevice(null, 0);
+        DeviceObject lower = IoAttachDeviceToDeviceStack(device, target);
+        device.Flags |= lower.Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
+        return device;
+    }
+
+    public void defineDispatch(int majorFunction, List<String> statements) {
+        String routine = "Dispatch" + IoConstants.majorName(majorFunction);
+        DriverObject().MajorFunction[majorFunction] = (deviceObject, irp) -> {
+            Map<String, Object> locals = new LinkedHashMap<>();
+            locals.put("Irp", irp);
+            locals.put("DeviceObject", deviceObject);
+            locals.put("IrpSp", IoGetCurrentIrpStackLocation(irp));
+            locals.put("LowerDevice", deviceObject.AttachedTo);
+            Script.Returned r = new Script(this, names, locals).executeBlock(statements);
+            if (r == null) {
+                throw new Script.ScriptException(routine + " of " + image().name()
+                        + " ended without a status; end it with a row such as | return STATUS_SUCCESS | or | return status |");
+            }
+            return (int) Script.toLong(r.value(), "the status " + routine + " returns");
+        };
+    }
+
+    public void defineCompletionRoutine(String name, List<String> statements) {
+        registerCompletionRoutine(name, (deviceObject, irp, context) -> {
+            Map<String, Object> locals = new LinkedHashMap<>();
+            locals.put("Irp", irp);
+            locals.put("DeviceObject", deviceObject);
+            locals.put("Context", context);
+            Script.Returned r = new Script(this, names, locals).executeBlock(statements);
+            if (r == null) {
+                throw new Script.ScriptException("completion routine " + name + " of " + image().name()
+                        + " ended without a status; end it with | return STATUS_CONTINUE_COMPLETION | or | return STATUS_MORE_PROCESSING_REQUIRED |");
+            }
+            return (int) Script.toLong(r.value(), "the status " + name + " returns");
+        });
+    }
+
+    /** Runs statements as this driver's DPC routine on {@code processor}. */
+    public void runDpc(int processor, List<String> statements) {
+        runDpc(processor, () -> new Script(this, names, Map.of()).executeBlock(statements));
+    }
+
+    /** Runs statements as this driver's code at the current IRQL, on the current processor. */
+    public void run(List<String> statements) {
+        runAsDriver("Routine", () -> new Script(this, names, Map.of()).executeBlock(statements));
+    }
+}

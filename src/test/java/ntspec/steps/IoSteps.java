@@ -1,0 +1,247 @@
+package ntspec.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cucumber.datatable.DataTable;
+import io.cucumber.java.en.Given;
+import io.cucumber.java.en.Then;
+import io.cucumber.java.en.When;
+import java.util.ArrayList;
+import java.util.List;
+import ntspec.Machine;
+import ntspec.drivers.FunctionDriver;
+import ntspec.drivers.ScriptedDriver;
+import ntspec.drivers.UpperFilter;
+import ntspec.io.DeviceObject;
+import ntspec.io.FileObject;
+import ntspec.io.IoConstants;
+import ntspec.io.IoManager;
+import ntspec.ke.KThread;
+import ntspec.mm.EProcess;
+import ntspec.mm.Protection;
+import ntspec.trace.Trace;
+import ntspec.wdm.Wdm;
+
+/**
+ * The I/O manager's steps: drivers and device stacks (scenario-defined or the Java models),
+ * handles, user requests (DeviceIoControl, ReadFile, WriteFile), DPCs, and the trace's order.
+ */
+public final class IoSteps {
+    private final World world;
+
+    public IoSteps(World world) {
+        this.world = world;
+    }
+
+    private Machine machine() {
+        return world.machine();
+    }
+
+    private static int deviceFlags(String using) {
+        if (using == null) return 0;
+        return switch (using) {
+            case "DO_BUFFERED_IO" -> IoConstants.DO_BUFFERED_IO;
+            case "DO_DIRECT_IO" -> IoConstants.DO_DIRECT_IO;
+            default -> 0;
+        };
+    }
+
+    private void register(String image, Wdm driver) {
+        if (world.drivers.containsKey(image)) throw new IllegalArgumentException("a driver \"" + image + "\" is already loaded");
+        world.drivers.put(image, driver);
+    }
+
+    private DeviceObject namedDevice(String name) {
+        DeviceObject d = machine().iomgr.device(name);
+        if (d == null) throw new IllegalArgumentException("no device named " + name + "; devices: " + machine().iomgr.devices().keySet());
+        return d;
+    }
+
+    private ScriptedDriver scripted(String image) {
+        Wdm d = world.loadedDriver(image);
+        if (d instanceof ScriptedDriver s) return s;
+        throw new IllegalArgumentException("\"" + image + "\" is a Java driver model; only drivers loaded with "
+                + "'Given a driver \"" + image + "\" with a device ...' or 'Given a filter driver ...' take routines from a scenario");
+    }
+
+    // ------------------------------------------------------------------ scenario-defined drivers
+
+    @Given("^a driver \"([^\"]+)\" with a device \"([^\"]+)\"(?: using (DO_BUFFERED_IO|DO_DIRECT_IO|neither buffered nor direct I/O))?$")
+    public void scriptedDriver(String image, String device, String using) {
+        ScriptedDriver d = new ScriptedDriver(machine(), image, world.names);
+        register(image, d);
+        d.createDevice(device, deviceFlags(using));
+    }
+
+    @Given("^a filter driver \"([^\"]+)\" attached to \"([^\"]+)\"$")
+    public void scriptedFilter(String image, String target) {
+        ScriptedDriver d = new ScriptedDriver(machine(), image, world.names);
+        register(image, d);
+        d.attachTo(namedDevice(target));
+    }
+
+    @Given("^\"([^\"]+)\" handles (IRP_MJ_\\w+) with:$")
+    public void handles(String image, String major, DataTable body) {
+        int mj = IoConstants.majorFunction(major);
+        if (mj < 0) {
+            throw new IllegalArgumentException("unknown major function " + major + "; accepted: IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, "
+                    + "IRP_MJ_WRITE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_CLEANUP");
+        }
+        scripted(image).defineDispatch(mj, body.asList());
+    }
+
+    @Given("^\"([^\"]+)\" has a completion routine \"(\\w+)\":$")
+    public void completionRoutine(String image, String name, DataTable body) {
+        scripted(image).defineCompletionRoutine(name, body.asList());
+    }
+
+    @When("^\"([^\"]+)\" runs a DPC on processor (\\d+):$")
+    public void dpc(String image, int processor, DataTable body) {
+        ScriptedDriver d = scripted(image);
+        world.act(() -> d.runDpc(processor, body.asList()));
+    }
+
+    @When("^\"([^\"]+)\" runs:$")
+    public void runs(String image, DataTable body) {
+        ScriptedDriver d = scripted(image);
+        world.act(() -> d.run(body.asList()));
+    }
+
+    // ------------------------------------------------------------------ the Java driver models
+
+    @Given("^the function driver \"([^\"]+)\" with a device \"([^\"]+)\" using (DO_BUFFERED_IO|DO_DIRECT_IO)( that pends its requests)?$")
+    public void functionDriver(String image, String device, String using, String pends) {
+        FunctionDriver d = new FunctionDriver(machine(), image, device, deviceFlags(using));
+        d.setPending(pends != null);
+        register(image, d);
+    }
+
+    @Given("^\"([^\"]+)\" replies \"([^\"]*)\"$")
+    public void replies(String image, String text) {
+        if (!(world.loadedDriver(image) instanceof FunctionDriver f)) throw new IllegalArgumentException("\"" + image + "\" is not the function driver");
+        f.setReply(text);
+    }
+
+    @Given("^the thread's upper filter \"([^\"]+)\" on \"([^\"]+)\", cleaning up by (.+)$")
+    public void upperFilter(String image, String target, String cleanup) {
+        UpperFilter f = new UpperFilter(machine(), image, namedDevice(target), UpperFilter.Cleanup.of(cleanup));
+        register(image, f);
+        world.names.put("capture", f.capture);
+    }
+
+    @When("^\"([^\"]+)\" completes its pending requests from a DPC on processor (\\d+)$")
+    public void completePending(String image, int processor) {
+        if (!(world.loadedDriver(image) instanceof FunctionDriver f)) throw new IllegalArgumentException("\"" + image + "\" is not the function driver");
+        world.act(() -> f.completePendingFromDpc(processor));
+    }
+
+    // ------------------------------------------------------------------ user requests
+
+    /** Makes the process's thread the one running (on its processor, or processor 0). */
+    private KThread runAs(String process) {
+        world.process(process);
+        KThread t = world.threads.get(process);
+        var p = machine().kernel.processorOf(t);
+        if (p != null) {
+            machine().kernel.setCurrentProcessor(p.number);
+        } else {
+            machine().kernel.setCurrentProcessor(0);
+            machine().kernel.switchTo(t);
+        }
+        return t;
+    }
+
+    @Given("^\"([^\"]+)\" opens \"([^\"]+)\"( overlapped)?(?: for (.+?))? as (\\w+)$")
+    public void opens(String process, String device, String overlapped, String access, String var) {
+        EProcess p = world.process(process);
+        int desired = access == null ? IoConstants.GENERIC_READ | IoConstants.GENERIC_WRITE : (int) world.script().evaluateLong(access);
+        FileObject f = machine().iomgr.open(p, device, desired, overlapped != null);
+        if (f == null) throw new IllegalArgumentException("no device named " + device + "; devices: " + machine().iomgr.devices().keySet());
+        world.names.put(var, f);
+    }
+
+    /** A fresh IO_STATUS_BLOCK in the caller's memory, filled with 0xCC as an uninitialised stack is. */
+    private long newIosb(EProcess p) {
+        var r = machine().mm.vm.NtAllocateVirtualMemory(p, 0, 0x1000, Protection.MEM_COMMIT | Protection.MEM_RESERVE, Protection.PAGE_READWRITE);
+        byte[] cc = new byte[16];
+        java.util.Arrays.fill(cc, (byte) 0xCC);
+        machine().mm.write(r.base(), cc, true);
+        return r.base();
+    }
+
+    private List<Object> args(String text, int count, String form) {
+        List<String> parts = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') quoted = !quoted;
+            else if (!quoted && c == '(') depth++;
+            else if (!quoted && c == ')') depth--;
+            else if (!quoted && depth == 0 && c == ',') {
+                parts.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(text.substring(start));
+        if (parts.size() != count) throw new IllegalArgumentException(form + " takes " + count + " arguments, not " + parts.size() + ": " + text);
+        List<Object> values = new ArrayList<>();
+        for (String part : parts) values.add(world.script().evaluate(part.trim()));
+        return values;
+    }
+
+    private FileObject handle(Object v, String form) {
+        if (v instanceof FileObject f) return f;
+        throw new IllegalArgumentException("the first argument of " + form + " must be a handle opened with "
+                + "'Given \"app\" opens \"\\Device\\Name\" as h', not " + ntspec.wdm.Script.describe(v));
+    }
+
+    @When("^\"([^\"]+)\" calls DeviceIoControl\\((.+)\\) as (\\w+)$")
+    public void deviceIoControl(String process, String argText, String var) {
+        String form = "DeviceIoControl(h, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength)";
+        List<Object> a = args(argText, 6, form);
+        FileObject f = handle(a.get(0), form);
+        runAs(process);
+        long iosb = newIosb(world.process(process));
+        long[] n = new long[5];
+        for (int i = 1; i < 6; i++) n[i - 1] = ntspec.wdm.Script.toLong(a.get(i), "argument " + (i + 1) + " of " + form);
+        IoManager.Request[] r = new IoManager.Request[1];
+        world.act(() -> r[0] = machine().iomgr.NtDeviceIoControlFile(f, null, iosb, (int) n[0], n[1], n[2], n[3], n[4]));
+        if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    @When("^\"([^\"]+)\" calls (ReadFile|WriteFile)\\((.+)\\) as (\\w+)$")
+    public void readWrite(String process, String api, String argText, String var) {
+        String form = api + "(h, Buffer, Length)";
+        List<Object> a = args(argText, 3, form);
+        FileObject f = handle(a.get(0), form);
+        runAs(process);
+        long iosb = newIosb(world.process(process));
+        long buffer = ntspec.wdm.Script.toLong(a.get(1), "Buffer");
+        long length = ntspec.wdm.Script.toLong(a.get(2), "Length");
+        IoManager.Request[] r = new IoManager.Request[1];
+        world.act(() -> r[0] = machine().iomgr.NtReadWriteFile(api.equals("ReadFile"), f, null, iosb, buffer, length));
+        if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    // ------------------------------------------------------------------ the trace
+
+    @Then("^the trace shows, in order:$")
+    public void traceInOrder(DataTable expected) {
+        List<Trace.Event> events = machine().trace.events();
+        int from = 0;
+        for (String want : expected.asList()) {
+            String w = want.trim();
+            int found = -1;
+            for (int i = from; i < events.size(); i++) {
+                if (events.get(i).format().contains(w)) {
+                    found = i;
+                    break;
+                }
+            }
+            assertThat(found).as("an event containing \"%s\" after event %d of the trace:%n%s", w, from, machine().trace.format()).isNotNegative();
+            from = found + 1;
+        }
+    }
+}
