@@ -285,6 +285,12 @@ public final class Script {
         if (v instanceof EProcess p) return p.address;
         if (v instanceof Irp i) return i.address;
         if (v instanceof PteView pv) return pv.value();
+        if (v instanceof ntspec.io.DeviceObject d) return d.address;
+        if (v instanceof ntspec.io.DriverObject d) return d.address;
+        if (v instanceof ntspec.io.FileObject f) return f.address;
+        if (v instanceof ntspec.io.IoStackLocation sl) return sl.address;
+        if (v instanceof ntspec.ke.KThread t) return t.address;
+        if (v instanceof ntspec.ke.KEvent e) return e.address;
         throw new ScriptException(what + " is " + describe(v) + ", not a number or an object with an address");
     }
 
