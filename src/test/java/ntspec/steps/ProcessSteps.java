@@ -33,6 +33,7 @@ public final class ProcessSteps {
         world.processes.put(name, p);
         world.threads.put(name, t);
         world.names.put(name, p);
+        machine().kernel.setCurrentProcessor(0);
         machine().kernel.switchTo(t);
     }
 
