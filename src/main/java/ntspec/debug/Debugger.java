@@ -54,6 +54,33 @@ public final class Debugger {
     }
 
     /** {@code !pfn}: one line. */
+    /** WinDbg's !irp: the packet's fields and each stack location, '>' marking the current one. */
+    public String irp(ntspec.io.Irp irp) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("Irp is active with %d stacks %d is current (= %016X)%s%n", irp.StackCount, irp.CurrentLocation,
+                irp.location(irp.CurrentLocation) == null ? 0 : irp.location(irp.CurrentLocation).address, irp.isFreed() ? "  (freed)" : ""));
+        sb.append(String.format(" Mdl=%s: %s Flags = %08x%n", irp.MdlAddress == null ? "00000000" : String.format("%016X", irp.MdlAddress.address),
+                irp.AssociatedIrp.SystemBuffer == 0 ? "No System Buffer." : String.format("System buffer=%016X.", irp.AssociatedIrp.SystemBuffer), irp.Flags));
+        sb.append(String.format(" UserBuffer=%016X  RequestorMode=%s  PendingReturned=%s  Cancel=%s%n", irp.UserBuffer,
+                irp.RequestorMode == 0 ? "KernelMode" : "UserMode", irp.PendingReturned ? "TRUE" : "FALSE", irp.Cancel ? "TRUE" : "FALSE"));
+        sb.append(String.format(" IoStatus.Status=%08x  IoStatus.Information=%X  UserIosb=%016X%n", irp.IoStatus.Status,
+                irp.IoStatus.Information, irp.UserIosb));
+        sb.append(String.format(" Tail.Overlay.Thread=%s%n", irp.Tail.Overlay.Thread == null ? "0" : irp.Tail.Overlay.Thread.toString()));
+        sb.append("     cmd  flg cl Device   File     Completion-Context\n");
+        for (int n = irp.StackCount; n >= 1; n--) {
+            ntspec.io.IoStackLocation sl = irp.location(n);
+            sb.append(String.format("%s[%3x,%2x] %3x %2x %s %s %s-%s%n", n == irp.CurrentLocation ? ">" : " ", sl.MajorFunction, sl.MinorFunction,
+                    sl.Flags, sl.Control, sl.DeviceObject == null ? "00000000" : sl.DeviceObject.toString(),
+                    sl.FileObject == null ? "00000000" : String.format("%016X", sl.FileObject.address),
+                    sl.CompletionRoutine == null ? "00000000" : sl.completionName, sl.Context == null ? "00000000" : String.valueOf(sl.Context)));
+            if (sl.MajorFunction == ntspec.io.IoConstants.IRP_MJ_DEVICE_CONTROL || sl.MajorFunction == ntspec.io.IoConstants.IRP_MJ_INTERNAL_DEVICE_CONTROL) {
+                var p = sl.Parameters.DeviceIoControl;
+                sb.append(String.format("            Args: %08x %08x 0x%08x %016X%n", p.OutputBufferLength, p.InputBufferLength, p.IoControlCode, p.Type3InputBuffer));
+            }
+        }
+        return sb.toString();
+    }
+
     public String pfnLine(long pfn) {
         Pfn e = machine.mm.pfnDb.get(pfn);
         if (e == null) return String.format("%X  (no PFN entry in use)", pfn);

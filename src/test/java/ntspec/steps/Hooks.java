@@ -42,6 +42,12 @@ public final class Hooks {
                 state.append("kd> !pte ").append(e.getKey()).append('\n').append(dbg.pte(va)).append('\n');
             }
         }
+        java.util.Set<ntspec.io.Irp> irps = new java.util.LinkedHashSet<>();
+        for (Object v : world.names.values()) {
+            if (v instanceof ntspec.io.Irp irp) irps.add(irp);
+            if (v instanceof ntspec.io.IoManager.Request r && r.irp != null) irps.add(r.irp);
+        }
+        for (ntspec.io.Irp irp : irps) state.append("kd> !irp ").append(Long.toHexString(irp.address)).append('\n').append(dbg.irp(irp)).append('\n');
         state.append("kd> !vm\n").append(dbg.vm());
         attach(scenario, "machine state", state.toString());
     }
