@@ -32,13 +32,19 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
     And CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS) is noted as IOCTL
     And 0 is noted as seenStatus
 
-  Scenario: completed at once, the filter's routine runs in the requester's thread at PASSIVE_LEVEL
+  Scenario: completed at once, dispatch and the filter's routine run in the requester's thread at PASSIVE_LEVEL
     Given "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | dispatchIrql = CurrentIrql              |
+      | dispatchProcess = CurrentProcess        |
+      | requester = Irp->Tail.Overlay.Thread    |
       | Irp->IoStatus.Status = STATUS_SUCCESS   |
       | IoCompleteRequest(Irp, IO_NO_INCREMENT) |
       | return STATUS_SUCCESS                   |
     When "app" calls DeviceIoControl(h, IOCTL, in, 8, out, 8) as r
     Then r->ReturnValue is STATUS_SUCCESS
+    And dispatchIrql is PASSIVE_LEVEL
+    And dispatchProcess is app
+    And requester->process is app
     And seenIrql is PASSIVE_LEVEL
     And seenProcess is app
     And seenPending is 0
@@ -49,12 +55,13 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
       | APC IopCompleteRequest queued                   |
       | IopCompleteRequest stage 2                      |
 
-  Scenario Outline: the routine runs for <status> only when asked to (success <s>, error <e>)
+  Scenario Outline: the routine runs for <status> only when asked to (success <s>, error <e>, cancel <c>, Irp->Cancel <cancel>)
     Given "Up.sys" handles IRP_MJ_DEVICE_CONTROL with:
-      | IoCopyCurrentIrpStackLocationToNext(Irp)             |
-      | IoSetCompletionRoutine(Irp, "Seen", NULL, <s>, <e>, FALSE) |
-      | return IoCallDriver(LowerDevice, Irp)                |
+      | IoCopyCurrentIrpStackLocationToNext(Irp)                 |
+      | IoSetCompletionRoutine(Irp, "Seen", NULL, <s>, <e>, <c>) |
+      | return IoCallDriver(LowerDevice, Irp)                    |
     And "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | Irp->Cancel = <cancel>                  |
       | Irp->IoStatus.Status = <status>         |
       | IoCompleteRequest(Irp, IO_NO_INCREMENT) |
       | return <status>                         |
@@ -63,11 +70,35 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
     And seenStatus is <seen>
 
     Examples:
-      | status                   | s     | e     | seen                     |
-      | STATUS_SUCCESS           | TRUE  | FALSE | STATUS_SUCCESS           |
-      | STATUS_INVALID_PARAMETER | TRUE  | FALSE | 0                        |
-      | STATUS_INVALID_PARAMETER | FALSE | TRUE  | STATUS_INVALID_PARAMETER |
-      | STATUS_BUFFER_OVERFLOW   | FALSE | TRUE  | STATUS_BUFFER_OVERFLOW   |
+      | status                   | s     | e     | c     | cancel | seen                     |
+      | STATUS_SUCCESS           | TRUE  | FALSE | FALSE | FALSE  | STATUS_SUCCESS           |
+      | STATUS_SUCCESS           | FALSE | TRUE  | FALSE | FALSE  | 0                        |
+      | STATUS_INVALID_PARAMETER | TRUE  | FALSE | FALSE | FALSE  | 0                        |
+      | STATUS_INVALID_PARAMETER | FALSE | TRUE  | FALSE | FALSE  | STATUS_INVALID_PARAMETER |
+      | STATUS_BUFFER_OVERFLOW   | FALSE | TRUE  | FALSE | FALSE  | STATUS_BUFFER_OVERFLOW   |
+      | STATUS_CANCELLED         | FALSE | FALSE | TRUE  | TRUE   | STATUS_CANCELLED         |
+      | STATUS_CANCELLED         | FALSE | FALSE | TRUE  | FALSE  | 0                        |
+
+  Scenario Outline: what the caller sees of a pending request completed with <status> on a <kind> handle
+    Given "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | pending = Irp         |
+      | IoMarkIrpPending(Irp) |
+      | return STATUS_PENDING |
+    And "app" opens "\Device\Low" <open>
+    When "app" calls DeviceIoControl(hx, IOCTL, in, 8, out, 8) as r
+    And "Low.sys" runs:
+      | pending->IoStatus.Status = <status>         |
+      | pending->IoStatus.Information = 8           |
+      | IoCompleteRequest(pending, IO_NO_INCREMENT) |
+    Then r->ReturnValue is <returned>
+    And r->IoStatus.Status is <iosb>
+
+    Examples:
+      | kind        | open             | status                   | returned                 | iosb                     |
+      | synchronous | as hx            | STATUS_SUCCESS           | STATUS_SUCCESS           | STATUS_SUCCESS           |
+      | synchronous | as hx            | STATUS_INVALID_PARAMETER | STATUS_INVALID_PARAMETER | 0xCCCCCCCC               |
+      | overlapped  | overlapped as hx | STATUS_SUCCESS           | STATUS_PENDING           | STATUS_SUCCESS           |
+      | overlapped  | overlapped as hx | STATUS_INVALID_PARAMETER | STATUS_PENDING           | STATUS_INVALID_PARAMETER |
 
   Scenario: pended and completed from a DPC on another processor, the routine runs at DISPATCH_LEVEL in another process
     Given a user process "other"
