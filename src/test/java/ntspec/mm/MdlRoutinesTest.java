@@ -37,6 +37,13 @@ class MdlRoutinesTest {
         return mdl;
     }
 
+    /** MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority) run as the driver. */
+    private long mapped(Mdl mdl) {
+        AtomicLong va = new AtomicLong();
+        assertThat(t.asDriver(() -> va.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)))).isNull();
+        return va.get();
+    }
+
     private long pfnAt(long va) {
         return Pte.pfn(mm.readPte(va));
     }
@@ -164,8 +171,7 @@ class MdlRoutinesTest {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va + 0x10, 0x1800, IoWriteAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(mdl));
         assertThat(sys.get() & 0xFFF).isEqualTo(0x10);
         assertThat(mm.systemPtes.contains(sys.get())).isTrue();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
@@ -185,8 +191,7 @@ class MdlRoutinesTest {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoWriteAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(mdl));
         t.asDriver(() -> w.MmUnlockPages(mdl));
         assertThat(mdl.MdlFlags & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PAGES_LOCKED)).isZero();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse);
@@ -220,8 +225,7 @@ class MdlRoutinesTest {
     void unmapAfterUnlockIsSystemPteMisuse() {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoReadAccess);
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(mdl));
         t.asDriver(() -> w.MmUnlockPages(mdl));
         BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys.get(), mdl));
         assertThat(bc).isEqualTo(new BugCheck(0xDA, 6, mdl.address, sys.get(), 1));
@@ -231,8 +235,7 @@ class MdlRoutinesTest {
     void unmapAtTheWrongAddressIsSystemPteMisuse3() {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x2000, IoReadAccess);
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(mdl));
         BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys.get() + 0x1000, mdl));
         assertThat(bc).isEqualTo(new BugCheck(0xDA, 3, mdl.address, sys.get(), sys.get() + 0x1000));
     }
@@ -242,8 +245,7 @@ class MdlRoutinesTest {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoReadAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(mdl));
         assertThat(t.asDriver(() -> {
             w.MmUnmapLockedPages(sys.get(), mdl);
             w.MmUnlockPages(mdl);
@@ -302,8 +304,7 @@ class MdlRoutinesTest {
         assertThat(partial.pfn(0)).isEqualTo(source.pfn(1));
         assertThat(partial.pfn(1)).isEqualTo(source.pfn(2));
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong();
-        t.asDriver(() -> sys.set(w.MmGetSystemAddressForMdlSafe(partial, NormalPagePriority)));
+        AtomicLong sys = new AtomicLong(mapped(partial));
         assertThat(partial.hasFlag(Mdl.MDL_PARTIAL_HAS_BEEN_MAPPED)).isTrue();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
         w.IoFreeMdl(partial);
