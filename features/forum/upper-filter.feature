@@ -42,6 +42,17 @@ Feature: The thread's upper filter, and how the I/O manager cleans up a METHOD_x
       | unmap, unlock and free |
       | unlock and free        |
 
+  Scenario: once the filter is unloaded, requests reach the function driver directly and nothing is locked
+    Given the thread's upper filter "Filter.sys" on "\Device\Func", cleaning up by unlock and free
+    When "Filter.sys" is unloaded
+    And "app" opens "\Device\Func" as h
+    And "app" calls DeviceIoControl(h, IOCTL_NEITHER, NULL, 0, out + 0x10, 0x100) as r
+    Then app->NumberOfLockedPages is 0
+    And SystemPtesInUse is ptes0
+    When "Func.sys" completes its pending requests from a DPC on processor 1
+    Then r->ReturnValue is STATUS_SUCCESS
+    And "app" reads "data for the filter" at out+0x10
+
   Scenario: cleaning up by unlocking then unmapping bug-checks SYSTEM_PTE_MISUSE: the unlock already unmapped
     Given the thread's upper filter "Filter.sys" on "\Device\Func", cleaning up by unlock then unmap
     And "app" opens "\Device\Func" as h

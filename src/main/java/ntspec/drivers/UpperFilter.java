@@ -66,6 +66,11 @@ public final class UpperFilter extends Wdm {
         RtlZeroMemory(capture, CAPTURE_SIZE);
         for (int mj = 0; mj <= IRP_MJ_MAXIMUM_FUNCTION; mj++) DriverObject().MajorFunction[mj] = this::DispatchPassThrough;
         DriverObject().MajorFunction[IRP_MJ_DEVICE_CONTROL] = this::DispatchDeviceControl;
+        DriverObject().DriverUnload = driver -> {
+            IoDetachDevice(lower);
+            IoDeleteDevice(device);
+            ExFreePoolWithTag(capture, 0x746C6946);
+        };
     }
 
     public DeviceObject device() {

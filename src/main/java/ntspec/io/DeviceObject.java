@@ -13,6 +13,12 @@ public final class DeviceObject {
     public DeviceObject AttachedDevice;
     /** The device this one is attached to (DEVOBJ_EXTENSION.AttachedTo), where IoCallDriver sends IRPs it passes down. */
     public DeviceObject AttachedTo;
+    /** Set by IoDeleteDevice. */
+    boolean deleted;
+
+    public boolean isDeleted() {
+        return deleted;
+    }
 
     public DeviceObject(long address, String name, DriverObject driver, int deviceType) {
         this.address = address;

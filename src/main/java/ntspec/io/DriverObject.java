@@ -10,6 +10,13 @@ public final class DriverObject {
     public final CodeImage image;
     public final DriverDispatch[] MajorFunction = new DriverDispatch[IoConstants.IRP_MJ_MAXIMUM_FUNCTION + 1];
     public DeviceObject DeviceObject;
+    /** DRIVER_UNLOAD: called when the driver is unloaded; null means it cannot be unloaded. */
+    public java.util.function.Consumer<DriverObject> DriverUnload;
+    boolean unloaded;
+
+    public boolean isUnloaded() {
+        return unloaded;
+    }
 
     public DriverObject(long address, String driverName, CodeImage image) {
         this.address = address;

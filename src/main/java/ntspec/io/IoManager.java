@@ -94,6 +94,41 @@ public final class IoManager {
         return top;
     }
 
+    /** IoDetachDevice(TargetDevice): removes the device attached on top of the target. */
+    public void IoDetachDevice(DeviceObject target) {
+        DeviceObject above = target.AttachedDevice;
+        if (above != null) above.AttachedTo = null;
+        target.AttachedDevice = null;
+        trace.add(Trace.Kind.NOTE, "IoDetachDevice " + target);
+    }
+
+    /** IoDeleteDevice: the name goes; the object is freed (its pool block with it). */
+    public void IoDeleteDevice(DeviceObject device) {
+        if (device.name != null) namespace.remove(device.name, device);
+        device.deleted = true;
+        mm.pool.ExFreePoolWithTag(device.address, TAG_IO);
+        trace.add(Trace.Kind.NOTE, "IoDeleteDevice " + device);
+    }
+
+    /**
+     * Unloads a driver (IopUnloadDriver): its DriverUnload routine runs at PASSIVE_LEVEL in the
+     * System context; a driver without one cannot be unloaded (STATUS_INVALID_DEVICE_REQUEST).
+     */
+    public int unloadDriver(DriverObject driver) {
+        kernel.ensureRunning();
+        if (driver.DriverUnload == null || driver.unloaded) return NtStatus.STATUS_INVALID_DEVICE_REQUEST;
+        long ip = kernel.enter(driver.image.routine("DriverUnload"));
+        try {
+            kernel.runUnhandledExceptionBoundary(() -> driver.DriverUnload.accept(driver));
+        } finally {
+            kernel.leave(ip);
+        }
+        driver.unloaded = true;
+        drivers.remove(driver.DriverName);
+        trace.add(Trace.Kind.NOTE, "unloaded " + driver);
+        return NtStatus.STATUS_SUCCESS;
+    }
+
     /**
      * Opens a device for a process (NtCreateFile on \Device\Name): the handle refers to the top of
      * the device's stack; {@code overlapped} = FILE_FLAG_OVERLAPPED (no FO_SYNCHRONOUS_IO).

@@ -230,6 +230,14 @@ public class Wdm implements WdmConstants {
                 () -> machine.iomgr.IoAttachDeviceToDeviceStack(sourceDevice, targetDevice));
     }
 
+    public void IoDetachDevice(DeviceObject targetDevice) {
+        ddiVoid("IoDetachDevice", String.valueOf(targetDevice), () -> machine.iomgr.IoDetachDevice(targetDevice));
+    }
+
+    public void IoDeleteDevice(DeviceObject deviceObject) {
+        ddiVoid("IoDeleteDevice", String.valueOf(deviceObject), () -> machine.iomgr.IoDeleteDevice(deviceObject));
+    }
+
     public Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
         Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> machine.iomgr.IoAllocateIrp(stackSize, chargeQuota));
         machine.trace.add(Trace.Kind.RETURN, "IoAllocateIrp returned", irp == null ? 0 : irp.address);
@@ -266,6 +274,16 @@ public class Wdm implements WdmConstants {
     public void IoSetCompletionRoutine(Irp irp, IoCompletionRoutine completionRoutine, Object context,
                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
         setCompletion(irp, completionRoutine, "CompletionRoutine", context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+    }
+
+    /**
+     * IoSetCompletionRoutineEx: as IoSetCompletionRoutine; the real one also references the device
+     * object so the driver cannot unload before the routine ran, and can fail for lack of pool.
+     */
+    public int IoSetCompletionRoutineEx(DeviceObject deviceObject, Irp irp, IoCompletionRoutine completionRoutine, Object context,
+                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
+        setCompletion(irp, completionRoutine, "CompletionRoutine", context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+        return NtStatus.STATUS_SUCCESS;
     }
 
     /** The scripts' form: the routine by the name it was registered under. */

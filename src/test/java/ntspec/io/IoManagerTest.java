@@ -246,4 +246,14 @@ class IoManagerTest {
         BugCheck bc = t.asDriver(() -> io.IoCompleteRequest(irp, IO_NO_INCREMENT));
         assertThat(bc).isEqualTo(new BugCheck(0x44, irp.address, 0, 0, 0));
     }
+
+    @Test
+    void unloadingTheThreadsFilterDetachesAndDeletesItsDevice() {
+        var filter = new ntspec.drivers.UpperFilter(t.machine, "Filter.sys", low, ntspec.drivers.UpperFilter.Cleanup.UNLOCK_FREE);
+        assertThat(low.AttachedDevice).isSameAs(filter.device());
+        assertThat(io.unloadDriver(filter.DriverObject())).isEqualTo(NtStatus.STATUS_SUCCESS);
+        assertThat(low.AttachedDevice).isNull();
+        assertThat(filter.device().isDeleted()).isTrue();
+        assertThat(io.unloadDriver(lowDriver.DriverObject())).as("no DriverUnload: cannot unload").isEqualTo(NtStatus.STATUS_INVALID_DEVICE_REQUEST);
+    }
 }

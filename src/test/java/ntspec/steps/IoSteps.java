@@ -135,6 +135,14 @@ public final class IoSteps {
         world.act(() -> f.completePendingFromDpc(processor));
     }
 
+    @When("^\"([^\"]+)\" is unloaded$")
+    public void unloaded(String image) {
+        Wdm d = world.loadedDriver(image);
+        int[] status = {0};
+        world.act(() -> status[0] = machine().iomgr.unloadDriver(d.DriverObject()));
+        assertThat(ntspec.ke.NtStatus.name(status[0])).as("unloading %s", image).isEqualTo("STATUS_SUCCESS");
+    }
+
     // ------------------------------------------------------------------ user requests
 
     /** Makes the process's thread the one running (on its processor, or processor 0). */
