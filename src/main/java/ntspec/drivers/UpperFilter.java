@@ -150,8 +150,4 @@ public final class UpperFilter extends Wdm {
         }
         return STATUS_CONTINUE_COMPLETION;
     }
-
-    private static boolean NT_SUCCESS(int status) {
-        return status >= 0;
-    }
 }

@@ -355,10 +355,9 @@ public final class IoManager {
             if (irp.UserIosb != 0) {
                 long info = irp.IoStatus.Information;
                 int st = status;
-                kernel.tryExcept(() -> {
-                    writeQword(irp.UserIosb, st & 0xFFFFFFFFL);
-                    writeQword(irp.UserIosb + 8, info);
-                }, code -> { });
+                byte[] iosb = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putLong(st & 0xFFFFFFFFL).putLong(info).array();
+                kernel.tryExcept(() -> mm.write(irp.UserIosb, iosb, false), code -> { });
             }
             if (irp.UserEvent != null) {
                 irp.UserEvent.set();
@@ -377,10 +376,6 @@ public final class IoManager {
     private void copy(long to, long from, long n) {
         byte[] data = mm.read(from, (int) n, false);
         mm.write(to, data, false);
-    }
-
-    private void writeQword(long va, long value) {
-        for (int i = 0; i < 8; i++) mm.writeByte(va + i, (int) (value >>> (8 * i)) & 0xFF, false);
     }
 
     // ------------------------------------------------------------------ system services
@@ -548,10 +543,10 @@ public final class IoManager {
                     copy(irp.AssociatedIrp.SystemBuffer, in, inLen);
                     irp.Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
                 }
-                if (outLen != 0) {
-                    Mdl mdl = io.IoAllocateMdl(out, outLen, false, false, irp);
-                    if (mdl == null) throw kernel.ExRaiseStatus(NtStatus.STATUS_INSUFFICIENT_RESOURCES);
-                    mm.mdl.MmProbeAndLockPages(mdl, mode, method == METHOD_IN_DIRECT ? MdlRoutines.IoReadAccess : MdlRoutines.IoWriteAccess);
+                // A user request keys on the length (a NULL buffer then fails in the probe); a
+                // kernel-built one needs a buffer too (ReactOS IoBuildDeviceIoControlRequest).
+                if (outLen != 0 && (mode == MdlRoutines.UserMode || out != 0)) {
+                    lockedMdl(irp, out, outLen, false, mode, method == METHOD_IN_DIRECT ? MdlRoutines.IoReadAccess : MdlRoutines.IoWriteAccess);
                 }
             }
             default -> {
@@ -559,6 +554,13 @@ public final class IoManager {
                 sp.Parameters.DeviceIoControl.Type3InputBuffer = in;
             }
         }
+    }
+
+    /** IoAllocateMdl on the IRP's chain, then MmProbeAndLockPages; failures raise (the caller's __try frees the IRP). */
+    private void lockedMdl(Irp irp, long va, long length, boolean chargeQuota, int mode, int operation) {
+        Mdl mdl = io.IoAllocateMdl(va, length, false, chargeQuota, irp);
+        if (mdl == null) throw kernel.ExRaiseStatus(NtStatus.STATUS_INSUFFICIENT_RESOURCES);
+        mm.mdl.MmProbeAndLockPages(mdl, mode, operation);
     }
 
     private Request early(Request req, int status) {
@@ -616,9 +618,7 @@ public final class IoManager {
                 irp.UserBuffer = buffer;
             } else if ((device.Flags & DO_DIRECT_IO) != 0) {
                 if (len > 0) {
-                    Mdl mdl = io.IoAllocateMdl(buffer, len, false, true, irp);
-                    if (mdl == null) throw kernel.ExRaiseStatus(NtStatus.STATUS_INSUFFICIENT_RESOURCES);
-                    mm.mdl.MmProbeAndLockPages(mdl, previousMode, read ? MdlRoutines.IoWriteAccess : MdlRoutines.IoReadAccess);
+                    lockedMdl(irp, buffer, len, true, previousMode, read ? MdlRoutines.IoWriteAccess : MdlRoutines.IoReadAccess);
                 }
             } else {
                 irp.UserBuffer = buffer;
@@ -661,23 +661,8 @@ public final class IoManager {
         sp.Parameters.DeviceIoControl.OutputBufferLength = outLen;
         int method = ioControlCode & 3;
         int[] caught = {0};
-        kernel.tryExcept(() -> {
-            if (method == METHOD_IN_DIRECT || method == METHOD_OUT_DIRECT) {
-                if (in != 0 && inLen != 0) {
-                    irp.AssociatedIrp.SystemBuffer = allocateSystemBuffer(inLen);
-                    copy(irp.AssociatedIrp.SystemBuffer, in, inLen);
-                    irp.Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
-                }
-                if (out != 0 && outLen != 0) {
-                    Mdl mdl = io.IoAllocateMdl(out, outLen, false, false, irp);
-                    if (mdl == null) throw kernel.ExRaiseStatus(NtStatus.STATUS_INSUFFICIENT_RESOURCES);
-                    mm.mdl.MmProbeAndLockPages(mdl, MdlRoutines.KernelMode,
-                            method == METHOD_IN_DIRECT ? MdlRoutines.IoReadAccess : MdlRoutines.IoWriteAccess);
-                }
-            } else {
-                buildIoctlBuffers(irp, sp, method, in, inLen, out, outLen, MdlRoutines.KernelMode);
-            }
-        }, code -> caught[0] = code);
+        kernel.tryExcept(() -> buildIoctlBuffers(irp, sp, method, in, inLen, out, outLen, MdlRoutines.KernelMode),
+                code -> caught[0] = code);
         if (caught[0] != 0) {
             discard(irp);
             return null;

@@ -61,21 +61,6 @@ public final class IoStackLocation {
 
     /** The I/O manager zeroes a stack location once its driver is done with it (IopCompleteRequest stage 1). */
     void clear() {
-        MajorFunction = 0;
-        MinorFunction = 0;
-        Flags = 0;
-        Control = 0;
-        Parameters.DeviceIoControl.OutputBufferLength = 0;
-        Parameters.DeviceIoControl.InputBufferLength = 0;
-        Parameters.DeviceIoControl.IoControlCode = 0;
-        Parameters.DeviceIoControl.Type3InputBuffer = 0;
-        Parameters.Read.Length = 0;
-        Parameters.Read.ByteOffset = 0;
-        DeviceObject = null;
-        FileObject = null;
-        CompletionRoutine = null;
-        completionImage = null;
-        completionName = null;
-        Context = null;
+        copyParametersFrom(new IoStackLocation(address));
     }
 }

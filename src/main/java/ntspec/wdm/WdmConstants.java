@@ -178,6 +178,11 @@ public interface WdmConstants {
     int MULTIPLE_IRP_COMPLETE_REQUESTS = BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS;
     int NO_MORE_IRP_STACK_LOCATIONS = BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS;
 
+    /** NT_SUCCESS(Status). */
+    default boolean NT_SUCCESS(int status) {
+        return NtStatus.NT_SUCCESS(status);
+    }
+
     /** METHOD_FROM_CTL_CODE(ctrlCode). */
     default int METHOD_FROM_CTL_CODE(int ioControlCode) {
         return IoConstants.METHOD_FROM_CTL_CODE(ioControlCode);

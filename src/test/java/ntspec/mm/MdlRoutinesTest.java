@@ -171,18 +171,18 @@ class MdlRoutinesTest {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va + 0x10, 0x1800, IoWriteAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong(mapped(mdl));
-        assertThat(sys.get() & 0xFFF).isEqualTo(0x10);
-        assertThat(mm.systemPtes.contains(sys.get())).isTrue();
+        long sys = mapped(mdl);
+        assertThat(sys & 0xFFF).isEqualTo(0x10);
+        assertThat(mm.systemPtes.contains(sys)).isTrue();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
-        assertThat(Pte.pfn(mm.readPte(sys.get() + 0x1000))).isEqualTo(mdl.pfn(1));
-        assertThat(mdl.MappedSystemVa).isEqualTo(sys.get());
+        assertThat(Pte.pfn(mm.readPte(sys + 0x1000))).isEqualTo(mdl.pfn(1));
+        assertThat(mdl.MappedSystemVa).isEqualTo(sys);
         assertThat(mdl.hasFlag(Mdl.MDL_MAPPED_TO_SYSTEM_VA)).isTrue();
-        w.write(sys.get(), "via system VA");
+        w.write(sys, "via system VA");
         assertThat(new String(mm.read(va + 0x10, 13, true))).isEqualTo("via system VA");
         AtomicLong again = new AtomicLong();
         t.asDriver(() -> again.set(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)));
-        assertThat(again.get()).isEqualTo(sys.get());
+        assertThat(again.get()).isEqualTo(sys);
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
     }
 
@@ -191,14 +191,14 @@ class MdlRoutinesTest {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoWriteAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong(mapped(mdl));
+        long sys = mapped(mdl);
         t.asDriver(() -> w.MmUnlockPages(mdl));
         assertThat(mdl.MdlFlags & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PAGES_LOCKED)).isZero();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse);
         assertThat(t.app.numberOfLockedPages()).isZero();
-        BugCheck bc = t.asDriver(() -> w.readByte(sys.get()));
+        BugCheck bc = t.asDriver(() -> w.readByte(sys));
         assertThat(bc.code()).isEqualTo(0x50);
-        assertThat(bc.p1()).isEqualTo(sys.get());
+        assertThat(bc.p1()).isEqualTo(sys);
     }
 
     @Test
@@ -225,19 +225,19 @@ class MdlRoutinesTest {
     void unmapAfterUnlockIsSystemPteMisuse() {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoReadAccess);
-        AtomicLong sys = new AtomicLong(mapped(mdl));
+        long sys = mapped(mdl);
         t.asDriver(() -> w.MmUnlockPages(mdl));
-        BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys.get(), mdl));
-        assertThat(bc).isEqualTo(new BugCheck(0xDA, 6, mdl.address, sys.get(), 1));
+        BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys, mdl));
+        assertThat(bc).isEqualTo(new BugCheck(0xDA, 6, mdl.address, sys, 1));
     }
 
     @Test
     void unmapAtTheWrongAddressIsSystemPteMisuse3() {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x2000, IoReadAccess);
-        AtomicLong sys = new AtomicLong(mapped(mdl));
-        BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys.get() + 0x1000, mdl));
-        assertThat(bc).isEqualTo(new BugCheck(0xDA, 3, mdl.address, sys.get(), sys.get() + 0x1000));
+        long sys = mapped(mdl);
+        BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys + 0x1000, mdl));
+        assertThat(bc).isEqualTo(new BugCheck(0xDA, 3, mdl.address, sys, sys + 0x1000));
     }
 
     @Test
@@ -245,9 +245,9 @@ class MdlRoutinesTest {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x100, IoReadAccess);
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong(mapped(mdl));
+        long sys = mapped(mdl);
         assertThat(t.asDriver(() -> {
-            w.MmUnmapLockedPages(sys.get(), mdl);
+            w.MmUnmapLockedPages(sys, mdl);
             w.MmUnlockPages(mdl);
         })).isNull();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse);
@@ -304,7 +304,7 @@ class MdlRoutinesTest {
         assertThat(partial.pfn(0)).isEqualTo(source.pfn(1));
         assertThat(partial.pfn(1)).isEqualTo(source.pfn(2));
         long inUse = mm.systemPtes.inUse();
-        AtomicLong sys = new AtomicLong(mapped(partial));
+        long sys = mapped(partial);
         assertThat(partial.hasFlag(Mdl.MDL_PARTIAL_HAS_BEEN_MAPPED)).isTrue();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
         w.IoFreeMdl(partial);
