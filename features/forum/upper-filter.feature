@@ -122,7 +122,7 @@ Feature: The thread's upper filter, and how the I/O manager cleans up a METHOD_x
     Then r->ReturnValue is STATUS_SUCCESS
     And SystemPtesInUse is ptes0
     And app->NumberOfLockedPages is 0
-    And pool(mdl)->Freed is 1
+    And pool(mdl)->OnLookasideList is 1
     And "app" reads "written via the MDL" at out
     And the trace shows, in order:
       | IoCompleteRequest                              |

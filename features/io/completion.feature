@@ -30,7 +30,8 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
       | return STATUS_CONTINUE_COMPLETION               |
     And "app" opens "\Device\Low" as h
     And CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS) is noted as IOCTL
-    And 0 is noted as seenStatus
+    # A value no completion status takes (STATUS_SUCCESS is 0): "seen" only when the routine ran.
+    And 0xBAADF00D is noted as seenStatus
 
   Scenario: completed at once, dispatch and the filter's routine run in the requester's thread at PASSIVE_LEVEL
     Given "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
@@ -44,7 +45,7 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
     Then r->ReturnValue is STATUS_SUCCESS
     And dispatchIrql is PASSIVE_LEVEL
     And dispatchProcess is app
-    And requester->process is app
+    And requester->Tcb.Process is app
     And seenIrql is PASSIVE_LEVEL
     And seenProcess is app
     And seenPending is 0
@@ -72,12 +73,12 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
     Examples:
       | status                   | s     | e     | c     | cancel | seen                     |
       | STATUS_SUCCESS           | TRUE  | FALSE | FALSE | FALSE  | STATUS_SUCCESS           |
-      | STATUS_SUCCESS           | FALSE | TRUE  | FALSE | FALSE  | 0                        |
-      | STATUS_INVALID_PARAMETER | TRUE  | FALSE | FALSE | FALSE  | 0                        |
+      | STATUS_SUCCESS           | FALSE | TRUE  | FALSE | FALSE  | 0xBAADF00D               |
+      | STATUS_INVALID_PARAMETER | TRUE  | FALSE | FALSE | FALSE  | 0xBAADF00D               |
       | STATUS_INVALID_PARAMETER | FALSE | TRUE  | FALSE | FALSE  | STATUS_INVALID_PARAMETER |
       | STATUS_BUFFER_OVERFLOW   | FALSE | TRUE  | FALSE | FALSE  | STATUS_BUFFER_OVERFLOW   |
       | STATUS_CANCELLED         | FALSE | FALSE | TRUE  | TRUE   | STATUS_CANCELLED         |
-      | STATUS_CANCELLED         | FALSE | FALSE | TRUE  | FALSE  | 0                        |
+      | STATUS_CANCELLED         | FALSE | FALSE | TRUE  | FALSE  | 0xBAADF00D               |
 
   Scenario Outline: what the caller sees of a pending request completed with <status> on a <kind> handle
     Given "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:

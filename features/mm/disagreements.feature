@@ -35,8 +35,12 @@ Feature: Where the sources disagree, the machine does what Windows does
     Then SystemPtesInUse is ptes0
     And pte(va)->Valid is 0
 
-  # B.19 #4. Microsoft (IoAllocateMdl): Windows 7 and later accept lengths up to 4 GB - PAGE_SIZE;
-  # ReactOS and its kmtests keep the NT 5.2 limit (an MDL's Size is a 16-bit field, about 32 MB).
+  # Microsoft (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioallocatemdl):
+  # Windows 7 and later accept lengths up to 4 GB - PAGE_SIZE; ReactOS and its kmtests keep the NT 5.2
+  # limit (an MDL's Size is a 16-bit field, about 32 MB). A zero length: no page says it fails;
+  # ReactOS's iomdl.c allocates an MDL describing 0 bytes, and Microsoft lists "Length must be
+  # non-zero" only as an assertion of the checked build
+  # (https://learn.microsoft.com/windows-hardware/drivers/devtest/checked-build-asserts).
   @ddi:IoAllocateMdl
   Scenario Outline: IoAllocateMdl of <length> bytes <outcome>
     When the driver calls mdl = IoAllocateMdl(0x10000000, <length>, FALSE, FALSE, NULL)
@@ -47,7 +51,25 @@ Feature: Where the sources disagree, the machine does what Windows does
       | 0x4000000  | succeeds (64 MiB: over the NT 5.2 limit)  | not NULL |
       | 0xFFFFF000 | succeeds (4 GB - PAGE_SIZE)               | not NULL |
       | 0xFFFFF001 | returns NULL                              | NULL     |
-      | 0          | returns NULL                              | NULL     |
+
+  @ddi:IoAllocateMdl
+  Scenario: IoAllocateMdl of 0 bytes returns an MDL describing 0 bytes (ReactOS; Microsoft's checked build asserts)
+    When the driver calls mdl = IoAllocateMdl(0x10000000, 0, FALSE, FALSE, NULL)
+    Then mdl is not NULL
+    And mdl->ByteCount is 0
+    And mdl->MdlFlags has MDL_ALLOCATED_FIXED_SIZE
+
+  # x64 wdm.h defines KeRaiseIrql and KeLowerIrql as inlines that write CR8, with no check in a free
+  # build (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keraiseirql); ReactOS's
+  # x86 HAL (hal/halx86/generic/irql.c) bug-checks IRQL_NOT_GREATER_OR_EQUAL (0x9) for a raise to a
+  # lower IRQL. The machine is x64.
+  @ddi:KeRaiseIrql
+  Scenario: KeRaiseIrql to a lower IRQL does not bug-check on x64 (ReactOS's x86 HAL bug-checks 0x9)
+    When the driver calls:
+      | old = KeRaiseIrql(DISPATCH_LEVEL) |
+      | KeRaiseIrql(PASSIVE_LEVEL)        |
+    Then the machine is running
+    And CurrentIrql is PASSIVE_LEVEL
 
   # B.19 #14. Windows bug-checks PROCESS_HAS_LOCKED_PAGES (0x76) when a process exits with pages
   # still locked; ReactOS does nothing. (The forum feature's scenario [6] shows the leak's origin.)

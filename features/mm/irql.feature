@@ -56,8 +56,28 @@ Feature: At DISPATCH_LEVEL only resident, locked memory may be touched
     And the driver reads 1 byte at p
     Then the machine bug-checked with DRIVER_IRQL_NOT_LESS_OR_EQUAL (p, 2, 0, *)
 
+  # On x64, KeLowerIrql and KeRaiseIrql are wdm.h inlines that write CR8: the free build checks
+  # nothing (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kelowerirql); Driver
+  # Verifier reports the misuse as 0xC4/0x30 and 0x31. ReactOS's x86 HAL checks and bug-checks
+  # IRQL_NOT_LESS_OR_EQUAL (hal/halx86/generic/irql.c): features/mm/disagreements.feature.
   @ddi:KeLowerIrql
-  Scenario: KeLowerIrql to a higher IRQL than the current one bug-checks IRQL_NOT_LESS_OR_EQUAL
-    # ReactOS hal/halx86/generic/irql.c: KeLowerIrql checks NewIrql > CurrentIrql.
+  Scenario: KeLowerIrql to a higher IRQL than the current one raises it, unchecked, on x64
     When the driver calls KeLowerIrql(DISPATCH_LEVEL)
-    Then the machine bug-checked with IRQL_NOT_LESS_OR_EQUAL (2, 0, 0, 3)
+    Then the machine is running
+    And CurrentIrql is DISPATCH_LEVEL
+
+  @ddi:KeRaiseIrql
+  Scenario: KeRaiseIrql to a lower IRQL lowers it, unchecked, on x64
+    When the driver calls old = KeRaiseIrql(DISPATCH_LEVEL)
+    And the driver calls older = KeRaiseIrql(APC_LEVEL)
+    Then the machine is running
+    And older is DISPATCH_LEVEL
+    And CurrentIrql is APC_LEVEL
+
+  # CR8 holds a 4-bit IRQL; writing a value with bits above bit 3 set is a #GP (Intel SDM vol. 3A
+  # 10.8.6, "Task Priority in IA-32e Mode"), which Windows dispatches as STATUS_ACCESS_VIOLATION.
+  @ddi:KeRaiseIrql
+  Scenario: KeRaiseIrql(16) is a general-protection fault the driver's __try catches as an access violation
+    When the driver calls KeRaiseIrql(16) inside __try
+    Then the driver's __except caught STATUS_ACCESS_VIOLATION
+    And CurrentIrql is PASSIVE_LEVEL

@@ -3,7 +3,6 @@ package ntspec;
 import ntspec.hw.Mmu;
 import ntspec.hw.PhysicalMemory;
 import ntspec.io.IoManager;
-import ntspec.io.IoMdl;
 import ntspec.ke.BugCheck;
 import ntspec.ke.Kernel;
 import ntspec.mm.Mm;
@@ -19,7 +18,7 @@ import ntspec.trace.Trace;
 public final class Machine {
     /** How the machine is built. Sizes are in bytes. */
     public record Config(long physicalMemoryBytes, int processors, long systemPtes, long pagingFileBytes,
-                         long seed, boolean tracePteWrites) {
+                         long seed, boolean tracePteWrites, int trackPtes) {
         public static final long GiB = 1L << 30;
         public static final long MiB = 1L << 20;
 
@@ -29,29 +28,40 @@ public final class Machine {
             }
         }
 
-        /** 4 GiB, 2 processors, 64 Ki system PTEs (256 MiB of mappings), a 4 GiB paging file. */
+        /**
+         * 4 GiB, 2 processors, the whole 128 GiB system-PTE region (x64 Windows maps MDLs from a dynamic
+         * system VA space of terabytes), a 4 GiB paging file, no PTE tracking (TrackPtes = 0, Windows's default).
+         */
         public static Config defaults() {
-            return new Config(4 * GiB, 2, 64 * 1024, 4 * GiB, 0, true);
+            return new Config(4 * GiB, 2, DEFAULT_SYSTEM_PTES, 4 * GiB, 0, true, 0);
         }
 
+        /** The system-PTE space of the default machine: the whole 128 GiB region, in PTEs. */
+        public static final long DEFAULT_SYSTEM_PTES = ntspec.mm.MmLayout.REGION_SIZE >>> 12;
+
         public Config withPhysicalMemory(long bytes) {
-            return new Config(bytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites);
+            return new Config(bytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes);
         }
 
         public Config withProcessors(int n) {
-            return new Config(physicalMemoryBytes, n, systemPtes, pagingFileBytes, seed, tracePteWrites);
+            return new Config(physicalMemoryBytes, n, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes);
         }
 
         public Config withSystemPtes(long n) {
-            return new Config(physicalMemoryBytes, processors, n, pagingFileBytes, seed, tracePteWrites);
+            return new Config(physicalMemoryBytes, processors, n, pagingFileBytes, seed, tracePteWrites, trackPtes);
         }
 
         public Config withPagingFile(long bytes) {
-            return new Config(physicalMemoryBytes, processors, systemPtes, bytes, seed, tracePteWrites);
+            return new Config(physicalMemoryBytes, processors, systemPtes, bytes, seed, tracePteWrites, trackPtes);
         }
 
         public Config withPteWriteTracing(boolean on) {
-            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, on);
+            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, on, trackPtes);
+        }
+
+        /** The TrackPtes registry value: 0 off, 1 track owners, 3 also validate frees (kernel-rules.md 1.12). */
+        public Config withTrackPtes(int value) {
+            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, value);
         }
     }
 
@@ -61,8 +71,7 @@ public final class Machine {
     public final Mmu mmu;
     public final Kernel kernel;
     public final Mm mm;
-    public final IoMdl io;
-    public final IoManager iomgr;
+    public final IoManager io;
     public final Ps ps;
 
     public Machine(Config config) {
@@ -74,8 +83,8 @@ public final class Machine {
         long systemPml4 = Mm.bootSystemPml4(pfnDb, memory);
         this.kernel = new Kernel(trace, config.processors(), systemPml4);
         this.mm = new Mm(kernel, mmu, pfnDb, config.pagingFileBytes(), config.systemPtes(), systemPml4);
-        this.io = new IoMdl(mm);
-        this.iomgr = new IoManager(kernel, mm, io);
+        mm.systemPtes.setTrackPtes(config.trackPtes());
+        this.io = new IoManager(kernel, mm);
         this.ps = new Ps(kernel, mm);
         kernel.setCurrentProcessor(0);
         trace.add(Trace.Kind.NOTE, String.format("booted: %d MiB, %d processors, %d system PTEs",

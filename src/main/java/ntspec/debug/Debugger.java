@@ -4,9 +4,9 @@ import java.util.List;
 import ntspec.Machine;
 import ntspec.hw.Mmu;
 import ntspec.hw.Pte;
+import ntspec.io.IoConstants;
 import ntspec.ke.BugCheck;
 import ntspec.ke.BugCheckCode;
-import ntspec.ke.CodeImage;
 import ntspec.ke.Irql;
 import ntspec.ke.KProcess;
 import ntspec.ke.KThread;
@@ -14,11 +14,15 @@ import ntspec.ke.NtStatus;
 import ntspec.mm.EProcess;
 import ntspec.mm.Mdl;
 import ntspec.mm.Pfn;
+import ntspec.mm.PfnDatabase;
+import ntspec.nt.StructType;
 import ntspec.trace.Trace;
 
 /**
- * What a kernel debugger would show of a machine: {@code !mdl}, {@code !pte}, {@code !pfn},
- * {@code !analyze -v}, {@code !vm}. Reads state only.
+ * What a kernel debugger would show of a machine: {@code dt}, {@code !mdl}, {@code !irp},
+ * {@code !pte}, {@code !pfn}, {@code !vm}, {@code !analyze -v}. Reads memory as the debugger
+ * does -- through the page tables, without faults and without touching A/D bits -- and never
+ * changes the machine.
  */
 public final class Debugger {
     private final Machine machine;
@@ -27,22 +31,91 @@ public final class Debugger {
         this.machine = machine;
     }
 
-    /** {@code !mdl}: the header, the flags by name and each PFN with its database entry. */
-    public String mdl(Mdl mdl) {
+    /** A debugger read of system memory; null when not valid ("Memory read error"). */
+    public Long read(long va, int size) {
+        return machine.mm.peekIn(machine.mm.systemDirectoryTableBase, va, size);
+    }
+
+    private long q(long va) {
+        Long v = read(va, 8);
+        return v == null ? 0 : v;
+    }
+
+    static String ptr(long v) {
+        return v == 0 ? "(null)" : String.format("0x%08x`%08x", v >>> 32, v & 0xFFFFFFFFL);
+    }
+
+    // ------------------------------------------------------------------ dt
+
+    /** {@code dt nt!<type> <address>}: each member at its offset, embedded structures one level deep. */
+    public String dt(StructType type, long address) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("MDL %016X%s%n", mdl.address, mdl.isFreed() ? "  (freed)" : ""));
-        sb.append(String.format("  Next           %s%n", mdl.Next == null ? "0" : String.format("%016X", mdl.Next.address)));
-        sb.append(String.format("  Size           0x%X%n", mdl.Size & 0xFFFF));
-        sb.append(String.format("  MdlFlags       0x%04X  %s%n", mdl.MdlFlags & 0xFFFF, Mdl.flagNames(mdl.MdlFlags & 0xFFFF)));
-        sb.append(String.format("  Process        %s%n", mdl.Process == null ? "0" : mdl.Process.toString()));
-        sb.append(String.format("  MappedSystemVa %016X%n", mdl.MappedSystemVa));
-        sb.append(String.format("  StartVa        %016X%n", mdl.StartVa));
-        sb.append(String.format("  ByteCount      0x%X%n", mdl.ByteCount));
-        sb.append(String.format("  ByteOffset     0x%X%n", mdl.ByteOffset));
-        long pages = mdl.pageCount();
+        dt(sb, type, address, "   ", 1);
+        return sb.toString();
+    }
+
+    private void dt(StringBuilder sb, StructType type, long address, String indent, int depth) {
+        for (StructType.Field f : type.fields()) {
+            long at = address + f.offset();
+            sb.append(indent).append(String.format("+0x%03x %-16s : ", f.offset(), f.name()));
+            if (f.isStruct() && !f.isArray()) {
+                sb.append(f.struct().name()).append('\n');
+                if (depth > 0) dt(sb, f.struct(), at, indent + "   ", depth - 1);
+                continue;
+            }
+            if (f.isArray()) sb.append('[').append(f.count()).append("] ");
+            if (f.isStruct()) {
+                sb.append(f.struct().name()).append('\n');
+                continue;
+            }
+            Long raw = read(at, f.prim().size);
+            if (raw == null) {
+                sb.append("Memory read error ").append(ptr(at)).append('\n');
+                continue;
+            }
+            long v = f.prim().decode(raw);
+            if (f.isPointer()) {
+                sb.append(ptr(v));
+                if (v != 0 && f.pointee() != null) sb.append(' ').append(f.pointee());
+            } else if (f.prim().signed) {
+                sb.append("0n").append(v);
+            } else {
+                sb.append(String.format("0x%x", v));
+            }
+            sb.append('\n');
+        }
+    }
+
+    // ------------------------------------------------------------------ !mdl
+
+    /** {@code !mdl}: the header, the flags by name and each PFN with its database entry. */
+    public String mdl(long address) {
+        StringBuilder sb = new StringBuilder();
+        ntspec.mm.Pool.Allocation a = machine.mm.pool.find(address);
+        sb.append(String.format("MDL %016X%s%n", address, a != null && a.isFreed() ? "  (freed pool)" : ""));
+        Long flagsRaw = read(address + 0xA, 2);
+        if (flagsRaw == null) return sb.append("  Memory read error\n").toString();
+        long startVa = q(address + 0x20);
+        long byteCount = q(address + 0x28) & 0xFFFFFFFFL;
+        long byteOffset = q(address + 0x2C) & 0xFFFFFFFFL;
+        long process = q(address + 0x10);
+        EProcess p = machine.mm.processAt(process);
+        sb.append(String.format("  Next           %s%n", q(address) == 0 ? "0" : String.format("%016X", q(address))));
+        sb.append(String.format("  Size           0x%X%n", q(address + 8) & 0xFFFF));
+        sb.append(String.format("  MdlFlags       0x%04X  %s%n", flagsRaw, Mdl.flagNames(flagsRaw.intValue())));
+        sb.append(String.format("  Process        %s%n", process == 0 ? "0" : p != null ? p.toString() : String.format("%016X (not a process)", process)));
+        sb.append(String.format("  MappedSystemVa %016X%n", q(address + 0x18)));
+        sb.append(String.format("  StartVa        %016X%n", startVa));
+        sb.append(String.format("  ByteCount      0x%X%n", byteCount));
+        sb.append(String.format("  ByteOffset     0x%X%n", byteOffset));
+        long pages = ntspec.mm.MmLayout.spanPages(startVa + byteOffset, byteCount);
         sb.append(String.format("  PFN array (%d page%s):%n", pages, pages == 1 ? "" : "s"));
-        for (int i = 0; i < pages && i < mdl.capacity() && i < 64; i++) {
-            long pfn = mdl.pfn(i);
+        for (long i = 0; i < pages && i < 64; i++) {
+            Long pfn = read(address + Mdl.HEADER_SIZE + 8 * i, 8);
+            if (pfn == null) {
+                sb.append(String.format("    [%d] Memory read error%n", i));
+                break;
+            }
             if (pfn == Mdl.LIST_HEAD) {
                 sb.append(String.format("    [%d] LIST_HEAD%n", i));
                 break;
@@ -53,51 +126,72 @@ public final class Debugger {
         return sb.toString();
     }
 
-    /** {@code !pfn}: one line. */
+    // ------------------------------------------------------------------ !irp
+
     /** WinDbg's !irp: the packet's fields and each stack location, '>' marking the current one. */
-    public String irp(ntspec.io.Irp irp) {
+    public String irp(long address) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("Irp is active with %d stacks %d is current (= %016X)%s%n", irp.StackCount, irp.CurrentLocation,
-                irp.location(irp.CurrentLocation) == null ? 0 : irp.location(irp.CurrentLocation).address, irp.isFreed() ? "  (freed)" : ""));
-        sb.append(String.format(" Mdl=%s: %s Flags = %08x%n", irp.MdlAddress == null ? "00000000" : String.format("%016X", irp.MdlAddress.address),
-                irp.AssociatedIrp.SystemBuffer == 0 ? "No System Buffer." : String.format("System buffer=%016X.", irp.AssociatedIrp.SystemBuffer), irp.Flags));
-        sb.append(String.format(" UserBuffer=%016X  RequestorMode=%s  PendingReturned=%s  Cancel=%s%n", irp.UserBuffer,
-                irp.RequestorMode == 0 ? "KernelMode" : "UserMode", irp.PendingReturned ? "TRUE" : "FALSE", irp.Cancel ? "TRUE" : "FALSE"));
-        sb.append(String.format(" IoStatus.Status=%08x  IoStatus.Information=%X  UserIosb=%016X%n", irp.IoStatus.Status,
-                irp.IoStatus.Information, irp.UserIosb));
-        sb.append(String.format(" Tail.Overlay.Thread=%s%n", irp.Tail.Overlay.Thread == null ? "0" : irp.Tail.Overlay.Thread.toString()));
+        Long head = read(address, 8);
+        if (head == null) return String.format("Irp %016X: Memory read error%n", address);
+        ntspec.mm.Pool.Allocation a = machine.mm.pool.find(address);
+        int stackCount = (byte) (q(address + 0x40) >>> 16);
+        int current = (byte) (q(address + 0x40) >>> 24);
+        long flags = q(address + 0x10) & 0xFFFFFFFFL;
+        sb.append(String.format("Irp is active with %d stacks %d is current (= %016X)%s%n", stackCount, current,
+                q(address + 0xB8), a != null && a.isFreed() ? "  (freed pool)" : ""));
+        long system = q(address + 0x18);
+        long mdl = q(address + 0x08);
+        sb.append(String.format(" Mdl=%s: %s Flags = %08x%n", mdl == 0 ? "00000000" : String.format("%016X", mdl),
+                system == 0 ? "No System Buffer." : String.format("System buffer=%016X.", system), flags));
+        long b40 = q(address + 0x40);
+        sb.append(String.format(" UserBuffer=%016X  RequestorMode=%s  PendingReturned=%s  Cancel=%s%n", q(address + 0x70),
+                (b40 & 0xFF) == 0 ? "KernelMode" : "UserMode", ((b40 >>> 8) & 0xFF) != 0 ? "TRUE" : "FALSE", ((b40 >>> 32) & 0xFF) != 0 ? "TRUE" : "FALSE"));
+        sb.append(String.format(" IoStatus.Status=%08x  IoStatus.Information=%X  UserIosb=%016X%n", q(address + 0x30) & 0xFFFFFFFFL,
+                q(address + 0x38), q(address + 0x48)));
+        long thread = q(address + 0x98);
+        KThread t = machine.kernel.threadAt(thread);
+        sb.append(String.format(" Tail.Overlay.Thread=%s%n", thread == 0 ? "0" : t != null ? t.toString() : String.format("%016X", thread)));
         sb.append("     cmd  flg cl Device   File     Completion-Context\n");
-        for (int n = irp.StackCount; n >= 1; n--) {
-            ntspec.io.IoStackLocation sl = irp.location(n);
-            sb.append(String.format("%s[%3x,%2x] %3x %2x %s %s %s-%s%n", n == irp.CurrentLocation ? ">" : " ", sl.MajorFunction, sl.MinorFunction,
-                    sl.Flags, sl.Control, sl.DeviceObject == null ? "00000000" : sl.DeviceObject.toString(),
-                    sl.FileObject == null ? "00000000" : String.format("%016X", sl.FileObject.address),
-                    sl.CompletionRoutine == null ? "00000000" : sl.completionName, sl.Context == null ? "00000000" : String.valueOf(sl.Context)));
-            if (sl.MajorFunction == ntspec.io.IoConstants.IRP_MJ_DEVICE_CONTROL || sl.MajorFunction == ntspec.io.IoConstants.IRP_MJ_INTERNAL_DEVICE_CONTROL) {
-                var p = sl.Parameters.DeviceIoControl;
-                sb.append(String.format("            Args: %08x %08x 0x%08x %016X%n", p.OutputBufferLength, p.InputBufferLength, p.IoControlCode, p.Type3InputBuffer));
+        for (int n = stackCount; n >= 1 && n <= 32; n--) {
+            long sl = address + 0xD0 + (n - 1) * 0x48L;
+            long h = q(sl);
+            int major = (int) (h & 0xFF);
+            long device = q(sl + 0x28);
+            long routine = q(sl + 0x38);
+            sb.append(String.format("%s[%3x,%2x] %3x %2x %s %s %s-%s%n", n == current ? ">" : " ", major, (h >>> 8) & 0xFF,
+                    (h >>> 16) & 0xFF, (h >>> 24) & 0xFF, device == 0 ? "00000000" : String.format("%016X", device),
+                    q(sl + 0x30) == 0 ? "00000000" : String.format("%016X", q(sl + 0x30)),
+                    routine == 0 ? "00000000" : machine.kernel.symbol(routine), q(sl + 0x40) == 0 ? "00000000" : String.format("%X", q(sl + 0x40))));
+            if (major == IoConstants.IRP_MJ_DEVICE_CONTROL || major == IoConstants.IRP_MJ_INTERNAL_DEVICE_CONTROL) {
+                sb.append(String.format("            Args: %08x %08x 0x%08x %016X%n", q(sl + 0x08) & 0xFFFFFFFFL, q(sl + 0x10) & 0xFFFFFFFFL,
+                        q(sl + 0x18) & 0xFFFFFFFFL, q(sl + 0x20)));
             }
         }
         return sb.toString();
     }
 
+    // ------------------------------------------------------------------ !pfn, !pte, !vm
+
+    /** {@code !pfn}: one line. */
     public String pfnLine(long pfn) {
-        Pfn e = machine.mm.pfnDb.get(pfn);
-        if (e == null) return String.format("%X  (no PFN entry in use)", pfn);
-        return String.format("%X  ref %d share %d lock %d  %s%s", pfn, e.referenceCount(), e.shareCount(), e.lockCount(),
-                Pfn.locationName(e.location()), e.pteAddress() >= 0 ? String.format("  pte@%X", e.pteAddress()) : "");
+        PfnDatabase db = machine.mm.pfnDb;
+        if (!db.exists(pfn)) return String.format("%X  (no PFN entry in use)", pfn);
+        return String.format("%X  ref %d share %d lock %d  %s%s", pfn, db.referenceCount(pfn), db.shareCount(pfn), db.lockCount(pfn),
+                Pfn.locationName(db.location(pfn)), db.pteAddress(pfn) >= 0 ? String.format("  pte@%X", db.pteAddress(pfn)) : "");
     }
 
     /** {@code !pte}: the four paging-structure entries of va in the current address space. */
     public String pte(long va) {
         StringBuilder sb = new StringBuilder(String.format("VA %016X%n", va));
+        if (!Mmu.isCanonical(va)) return sb.append("  not a canonical address\n").toString();
         long table = machine.kernel.currentProcessor().cpu.cr3();
         String[] names = {"", "PTE", "PDE", "PPE", "PXE"};
         for (int level = 4; level >= 1; level--) {
             long ea = (table << 12) | ((long) Mmu.index(va, level) << 3);
             long e = machine.memory.readQword(ea);
-            sb.append(String.format("  %s at %X contains %016X  %s%n", names[level], ea, e,
-                    level == 1 ? Pte.describe(e) : (Pte.isValid(e) ? "valid, table pfn " + Long.toHexString(Pte.pfn(e)) : "not present")));
+            String what = level > 1 ? (Pte.isValid(e) ? "valid, table pfn " + Long.toHexString(Pte.pfn(e)) : "not present")
+                    : e == 0 && Mmu.isUserHalf(va) ? "zero (not yet described: consult the VAD)" : e == 0 ? "zero" : Pte.describe(e);
+            sb.append(String.format("  %s at %X contains %016X  %s%n", names[level], ea, e, what));
             if (!Pte.isValid(e)) break;
             if (level == 1) sb.append("  ").append(pfnLine(Pte.pfn(e))).append('\n');
             table = Pte.pfn(e);
@@ -110,12 +204,14 @@ public final class Debugger {
         var mm = machine.mm;
         return String.format("Physical pages %d: zeroed %d, free %d, standby %d, modified %d%n"
                         + "System PTEs: %d of %d in use%nLocked pages (MmSystemLockPagesCount) %d%n"
-                        + "Paging file slots in use %d%nPage faults %d (demand zero %d, transition %d, hard %d)%n",
+                        + "Pool bytes in use %d%nPaging file slots in use %d%nPage faults %d (demand zero %d, transition %d, hard %d)%n",
                 mm.pfnDb.frameCount(), mm.pfnDb.count(Pfn.ZERO_PAGE_LIST), mm.pfnDb.count(Pfn.FREE_PAGE_LIST),
                 mm.pfnDb.count(Pfn.STANDBY_PAGE_LIST), mm.pfnDb.count(Pfn.MODIFIED_PAGE_LIST),
-                mm.systemPtes.inUse(), mm.systemPtes.total(), mm.systemLockPagesCount(),
+                mm.systemPtes.inUse(), mm.systemPtes.total(), mm.systemLockPagesCount(), mm.pool.bytesInUse(),
                 mm.pagingFile.usedSlots(), mm.pageFaults(), mm.demandZeroFaults(), mm.transitionFaults(), mm.hardFaults());
     }
+
+    // ------------------------------------------------------------------ !analyze -v
 
     /** {@code !analyze -v}: the bug check, what its parameters mean, and where the machine was. */
     public String analyze() {
@@ -139,8 +235,7 @@ public final class Debugger {
         sb.append(String.format("PROCESSOR:  %d%n", cpu.number));
         sb.append(String.format("PROCESS_NAME:  %s%n", proc == null ? "?" : proc.name));
         sb.append(String.format("THREAD:  %s%n", t == null ? "?" : t.toString()));
-        CodeImage img = machine.kernel.imageAt(cpu.instructionPointer());
-        sb.append(String.format("FAULTING_IP:  %s+%x%n", img == null ? "?" : img.name(), img == null ? 0 : cpu.instructionPointer() - img.base()));
+        sb.append(String.format("FAULTING_IP:  %s%n", machine.kernel.symbol(cpu.instructionPointer())));
         sb.append("\nLAST EVENTS:\n");
         List<Trace.Event> events = machine.trace.events();
         for (int i = Math.max(0, events.size() - 12); i < events.size(); i++) sb.append("  ").append(events.get(i).format()).append('\n');
@@ -148,27 +243,83 @@ public final class Debugger {
     }
 
     private String[] parameterMeanings(BugCheck bc) {
+        long p1 = bc.p1();
         return switch (bc.code()) {
             case BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL -> new String[] {
                 "memory referenced", "IRQL", "0 read, 1 write, 8 execute", "address which referenced memory"};
             case BugCheckCode.PAGE_FAULT_IN_NONPAGED_AREA -> new String[] {
                 "memory referenced", "0 read, 2 write, 0x10 execute", "faulting code address",
                 "type (0 freed or never valid PTE, 2 no page table, 4 non-canonical)"};
-            case BugCheckCode.PROCESS_HAS_LOCKED_PAGES -> bc.p1() == 0
+            case BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS -> new String[] {
+                "memory referenced (an address of an unloaded driver)", "0 read, 1 write", "address which referenced memory", "reserved"};
+            case BugCheckCode.SYSTEM_SCAN_AT_RAISED_IRQL_CAUGHT_IMPROPER_DRIVER_UNLOAD -> new String[] {
+                "memory referenced (an address of an unloaded driver)", "IRQL", "0 read, 1 write", "address which referenced memory"};
+            case BugCheckCode.PROCESS_HAS_LOCKED_PAGES -> p1 == 0
                     ? new String[] {"0: process terminated with locked pages", "process", "number of locked pages", "driver stacks (0: tracking off)"}
                     : new String[] {"1: driver unlocked pages that are not locked", "MDL", "current locked-page count of the process", "driver stacks"};
-            case BugCheckCode.SYSTEM_PTE_MISUSE -> bc.p1() == 6
-                    ? new String[] {"6: the MDL being unmapped is not mapped", "MDL", "virtual address", "page count"}
-                    : new String[] {"type", "MDL", "expected address", "address given"};
-            case BugCheckCode.PFN_LIST_CORRUPT -> bc.p1() == 7
+            case BugCheckCode.SYSTEM_PTE_MISUSE -> switch ((int) p1) {
+                case 6 -> new String[] {"6: the MDL being unmapped is not mapped", "MDL", "virtual address", "page count"};
+                case 1 -> new String[] {"1: the mapping being freed is a duplicate", "tracking structure", "MDL", "reserved"};
+                case 2 -> new String[] {"2: the number of mappings freed is wrong", "tracking structure", "expected count", "count freed"};
+                case 3 -> new String[] {"3: the address freed is not the mapping's", "tracking structure", "expected address", "address freed"};
+                case 4 -> new String[] {"4: the MDL's first PFN changed since it was mapped", "tracking structure", "PFN then", "PFN now"};
+                case 5 -> new String[] {"5: the MDL's StartVa changed since it was mapped", "tracking structure", "StartVa then", "StartVa now"};
+                default -> new String[] {"type", "", "", ""};
+            };
+            case BugCheckCode.PFN_LIST_CORRUPT -> p1 == 7
                     ? new String[] {"7: a page was unlocked more times than it was locked", "page frame number", "current share count", "0"}
                     : new String[] {"type", "", "", ""};
             case BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED -> new String[] {
-                "exception code " + NtStatus.name((int) bc.p1()), "address of the exception", "parameter 0 of the exception",
+                "exception code " + NtStatus.name((int) p1), "address of the exception", "parameter 0 of the exception",
                 "parameter 1 of the exception"};
+            case BugCheckCode.SYSTEM_SERVICE_EXCEPTION -> new String[] {
+                "exception code " + NtStatus.name((int) p1), "address of the instruction that caused the exception",
+                "address of the context record", "0"};
+            case BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED -> new String[] {
+                "exception code " + NtStatus.name((int) p1), "address of the exception", "exception record address", "context record address"};
             case BugCheckCode.NO_MORE_SYSTEM_PTES -> new String[] {"0 system PTEs, 1 nonpaged pool PTEs", "requested size", "free PTEs", "total PTEs"};
-            case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype", "", "", ""};
+            case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
+            case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
+            case BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
+            case BugCheckCode.BAD_POOL_CALLER -> new String[] {"type " + badPoolCaller(p1), "", "", ""};
+            case BugCheckCode.BAD_POOL_HEADER -> new String[] {"type " + badPoolHeader(p1), "", "", ""};
+            case BugCheckCode.ATTEMPTED_WRITE_TO_READONLY_MEMORY, BugCheckCode.ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY -> new String[] {
+                "virtual address", "PTE contents", "reserved", "reserved"};
             default -> new String[] {"", "", "", ""};
+        };
+    }
+
+    private static String memoryManagementSubtype(long p1) {
+        return switch ((int) p1) {
+            case 0x1000 -> "0x1000: a cached page was asked to be mapped with another cache type, with bug check on failure";
+            case 0x1233 -> "0x1233: a driver tried to map a physical page that is not locked";
+            case 0x1236 -> "0x1236: the MDL holds a page that is not locked or not valid (MDL, PFN pointer, PFN)";
+            case 0x1240 -> "0x1240: an MDL was built for a virtual range that is not resident (MDL, PTE pointer)";
+            case 0x41793 -> "0x41793: no physical page left for a structure the system cannot do without";
+            default -> String.format("0x%X", p1);
+        };
+    }
+
+    private static String badPoolCaller(long p1) {
+        return switch ((int) p1) {
+            case 0x00 -> "0x00: zero-byte allocation (0, pool type, tag)";
+            case 0x07 -> "0x07: the block is already free (0, pool header, address)";
+            case 0x08 -> "0x08: allocation at a bad IRQL (IRQL, pool type, size)";
+            case 0x09 -> "0x09: free at a bad IRQL (IRQL, pool type, address)";
+            case 0x0A -> "0x0A: freed with a tag that is not the allocation's (address, tag given, tag expected)";
+            case 0x40 -> "0x40: a user-mode address freed to pool";
+            case 0x99 -> "0x99: the address freed is not the start of an allocation";
+            default -> String.format("0x%X", p1);
+        };
+    }
+
+    private static String badPoolHeader(long p1) {
+        return switch ((int) p1) {
+            case 0x05 -> "0x05: adjacent pool headers contradict each other: a block was overrun (entry, reserved, other entry)";
+            case 0x07 -> "0x07: the header's block size is corrupt (0, reserved, entry)";
+            case 0x08 -> "0x08: the header's block size is zero (0, reserved, entry)";
+            case 0x0D -> "0x0D: a freed block's header was written after the free";
+            default -> String.format("0x%X", p1);
         };
     }
 

@@ -7,6 +7,7 @@ import ntspec.Machine;
 import ntspec.io.DeviceObject;
 import ntspec.io.IoStackLocation;
 import ntspec.io.Irp;
+import ntspec.mm.Mdl;
 import ntspec.wdm.Wdm;
 
 /**
@@ -28,11 +29,11 @@ public final class FunctionDriver extends Wdm {
         int status = IoCreateDevice(DriverObject(), 0, deviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, d);
         if (status != STATUS_SUCCESS) throw new IllegalArgumentException("a device named " + deviceName + " already exists");
         device = d[0];
-        device.Flags |= deviceFlags;
+        device.setFlags(device.Flags() | deviceFlags);
         reply = ("reply from " + imageName).getBytes(StandardCharsets.ISO_8859_1);
-        DriverObject().MajorFunction[IRP_MJ_DEVICE_CONTROL] = this::DispatchDeviceControl;
-        DriverObject().MajorFunction[IRP_MJ_READ] = this::DispatchReadWrite;
-        DriverObject().MajorFunction[IRP_MJ_WRITE] = this::DispatchReadWrite;
+        setDispatch(IRP_MJ_DEVICE_CONTROL, this::DispatchDeviceControl);
+        setDispatch(IRP_MJ_READ, this::DispatchReadWrite);
+        setDispatch(IRP_MJ_WRITE, this::DispatchReadWrite);
     }
 
     public DeviceObject device() {
@@ -54,17 +55,18 @@ public final class FunctionDriver extends Wdm {
 
     private int DispatchDeviceControl(DeviceObject deviceObject, Irp irp) {
         IoStackLocation irpSp = IoGetCurrentIrpStackLocation(irp);
-        int code = irpSp.Parameters.DeviceIoControl.IoControlCode;
-        long outLen = irpSp.Parameters.DeviceIoControl.OutputBufferLength;
-        if (METHOD_FROM_CTL_CODE(code) == METHOD_NEITHER && irp.UserBuffer != NULL && outLen > 0) {
+        int code = irpSp.Parameters.DeviceIoControl.IoControlCode();
+        long outLen = irpSp.Parameters.DeviceIoControl.OutputBufferLength();
+        long userBuffer = irp.UserBuffer();
+        if (METHOD_FROM_CTL_CODE(code) == METHOD_NEITHER && userBuffer != NULL && outLen > 0) {
             // Raw user address: only valid here, in the requester's context; probe and write under __try.
             long n = Math.min(outLen, reply.length);
             int[] status = {STATUS_SUCCESS};
             __try(() -> {
-                if (irp.RequestorMode == UserMode) ProbeForWrite(irp.UserBuffer, outLen, 1);
-                write(irp.UserBuffer, java.util.Arrays.copyOf(reply, (int) n));
+                if (irp.RequestorMode() == UserMode) ProbeForWrite(userBuffer, outLen, 1);
+                write(userBuffer, java.util.Arrays.copyOf(reply, (int) n));
             }, c -> status[0] = c);
-            irp.IoStatus.Information = status[0] == STATUS_SUCCESS ? n : 0;
+            irp.IoStatus.setInformation(status[0] == STATUS_SUCCESS ? n : 0);
             return finish(irp, status[0]);
         }
         return finish(irp, STATUS_SUCCESS);
@@ -88,34 +90,36 @@ public final class FunctionDriver extends Wdm {
     private void complete(Irp irp, int status) {
         if (status == STATUS_SUCCESS) {
             IoStackLocation irpSp = IoGetCurrentIrpStackLocation(irp);
-            int mj = irpSp.MajorFunction;
-            long outLen = mj == IRP_MJ_DEVICE_CONTROL ? irpSp.Parameters.DeviceIoControl.OutputBufferLength : irpSp.Parameters.Read.Length;
-            int method = mj == IRP_MJ_DEVICE_CONTROL ? METHOD_FROM_CTL_CODE(irpSp.Parameters.DeviceIoControl.IoControlCode) : -1;
+            int mj = irpSp.MajorFunction();
+            long outLen = mj == IRP_MJ_DEVICE_CONTROL ? irpSp.Parameters.DeviceIoControl.OutputBufferLength() : irpSp.Parameters.Read.Length();
+            int method = mj == IRP_MJ_DEVICE_CONTROL ? METHOD_FROM_CTL_CODE(irpSp.Parameters.DeviceIoControl.IoControlCode()) : -1;
             boolean toCaller = mj == IRP_MJ_READ || method == METHOD_BUFFERED || method == METHOD_OUT_DIRECT;
             long n = Math.min(outLen, reply.length);
+            Mdl mdl = irp.MdlAddress();
+            long system = irp.AssociatedIrp.SystemBuffer();
             if (method == METHOD_NEITHER) {
-                n = irp.IoStatus.Information;
-            } else if (irp.MdlAddress != null) {
-                long va = MmGetSystemAddressForMdlSafe(irp.MdlAddress, NormalPagePriority);
+                n = irp.IoStatus.Information();
+            } else if (mdl != null) {
+                long va = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
                 if (va == NULL) {
                     status = STATUS_INSUFFICIENT_RESOURCES;
                     n = 0;
                 } else if (toCaller) {
                     write(va, java.util.Arrays.copyOf(reply, (int) n));
                 } else {
-                    read(va, (int) Math.min(irp.MdlAddress.ByteCount, 0x100)); // the device consumes the caller's data
-                    n = irp.MdlAddress.ByteCount;
+                    read(va, (int) Math.min(mdl.ByteCount(), 0x100)); // the device consumes the caller's data
+                    n = mdl.ByteCount();
                 }
-            } else if (irp.AssociatedIrp.SystemBuffer != NULL && toCaller) {
-                write(irp.AssociatedIrp.SystemBuffer, java.util.Arrays.copyOf(reply, (int) n));
+            } else if (system != NULL && toCaller) {
+                write(system, java.util.Arrays.copyOf(reply, (int) n));
             } else if (mj == IRP_MJ_WRITE) {
-                n = irpSp.Parameters.Write.Length;
-            } else if (mj == IRP_MJ_DEVICE_CONTROL && irp.AssociatedIrp.SystemBuffer == NULL) {
+                n = irpSp.Parameters.Write.Length();
+            } else if (mj == IRP_MJ_DEVICE_CONTROL && system == NULL) {
                 n = 0;
             }
-            irp.IoStatus.Information = status == STATUS_SUCCESS ? n : 0;
+            irp.IoStatus.setInformation(status == STATUS_SUCCESS ? n : 0);
         }
-        irp.IoStatus.Status = status;
+        irp.IoStatus.setStatus(status);
         IoCompleteRequest(irp, IO_NO_INCREMENT);
     }
 

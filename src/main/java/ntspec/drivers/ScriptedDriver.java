@@ -36,7 +36,7 @@ public final class ScriptedDriver extends Wdm {
         int status = IoCreateDevice(DriverObject(), 0, deviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, d);
         if (status != STATUS_SUCCESS) throw new IllegalArgumentException("a device named " + deviceName + " already exists");
         device = d[0];
-        device.Flags |= flags;
+        device.setFlags(device.Flags() | flags);
         return device;
     }
 
@@ -44,25 +44,26 @@ public final class ScriptedDriver extends Wdm {
     public DeviceObject attachTo(DeviceObject target) {
         createDevice(null, 0);
         DeviceObject lower = IoAttachDeviceToDeviceStack(device, target);
-        device.Flags |= lower.Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
+        if (lower == null) throw new IllegalArgumentException("cannot attach to " + target + ": it is being deleted");
+        device.setFlags(device.Flags() | (lower.Flags() & (DO_BUFFERED_IO | DO_DIRECT_IO)));
         return device;
     }
 
     public void defineDispatch(int majorFunction, List<String> statements) {
         String routine = "Dispatch" + IoConstants.majorName(majorFunction);
-        DriverObject().MajorFunction[majorFunction] = (deviceObject, irp) -> {
+        setDispatch(majorFunction, (deviceObject, irp) -> {
             Map<String, Object> locals = new LinkedHashMap<>();
             locals.put("Irp", irp);
             locals.put("DeviceObject", deviceObject);
-            locals.put("IrpSp", IoGetCurrentIrpStackLocation(irp));
-            locals.put("LowerDevice", deviceObject.AttachedTo);
+            locals.put("IrpSp", machine.io.irp.IoGetCurrentIrpStackLocation(irp));
+            locals.put("LowerDevice", deviceObject.AttachedTo());
             Script.Returned r = new Script(this, names, locals).executeBlock(statements);
             if (r == null) {
                 throw new Script.ScriptException(routine + " of " + image().name()
                         + " ended without a status; end it with a row such as | return STATUS_SUCCESS | or | return status |");
             }
             return (int) Script.toLong(r.value(), "the status " + routine + " returns");
-        };
+        });
     }
 
     public void defineCompletionRoutine(String name, List<String> statements) {

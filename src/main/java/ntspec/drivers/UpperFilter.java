@@ -2,13 +2,15 @@ package ntspec.drivers;
 
 import ntspec.Machine;
 import ntspec.io.DeviceObject;
+import ntspec.io.DriverDispatch;
+import ntspec.io.IoCompletionRoutine;
 import ntspec.io.IoStackLocation;
 import ntspec.io.Irp;
 import ntspec.mm.Mdl;
 import ntspec.wdm.Wdm;
 
 /**
- * The upper filter of the ntdev thread (../shared/seed): for a METHOD_NEITHER IOCTL it locks the
+ * The upper filter of the ntdev thread (https://community.osr.com/t/method-neither-ioctl-and-mapping/24522): for a METHOD_NEITHER IOCTL it locks the
  * caller's output buffer on the way down, in the caller's context (IoAllocateMdl +
  * MmProbeAndLockPages(RequestorMode) inside __try/__except), maps it with
  * MmGetSystemAddressForMdlSafe, and in its completion routine — possibly at DISPATCH_LEVEL in an
@@ -51,26 +53,29 @@ public final class UpperFilter extends Wdm {
     /** Nonpaged pool the completion routine copies the buffer's first bytes into. */
     public final long capture;
 
-    private record Context(Mdl mdl, long systemVa, long userVa) {
-    }
+    /** The completion context the filter allocates per request: { PMDL Mdl; PVOID SystemVa; PVOID UserVa; }. */
+    private static final int CONTEXT_SIZE = 0x18;
+    private static final int TAG_CONTEXT = 0x78746346; // 'Fctx'
+    private final IoCompletionRoutine completion = this::FilterCompletion;
 
     public UpperFilter(Machine machine, String imageName, DeviceObject target, Cleanup cleanup) {
         super(machine, imageName);
         this.cleanup = cleanup;
         DeviceObject[] d = new DeviceObject[1];
-        IoCreateDevice(DriverObject(), 0, null, target.DeviceType, 0, FALSE, d);
+        IoCreateDevice(DriverObject(), 0, null, target.DeviceType(), 0, FALSE, d);
         device = d[0];
         lower = IoAttachDeviceToDeviceStack(device, target);
-        device.Flags |= lower.Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
+        device.setFlags(device.Flags() | (lower.Flags() & (DO_BUFFERED_IO | DO_DIRECT_IO)));
         capture = ExAllocatePoolWithTag(NonPagedPoolNx, CAPTURE_SIZE, 0x746C6946); // 'Filt'
         RtlZeroMemory(capture, CAPTURE_SIZE);
-        for (int mj = 0; mj <= IRP_MJ_MAXIMUM_FUNCTION; mj++) DriverObject().MajorFunction[mj] = this::DispatchPassThrough;
-        DriverObject().MajorFunction[IRP_MJ_DEVICE_CONTROL] = this::DispatchDeviceControl;
-        DriverObject().DriverUnload = driver -> {
+        DriverDispatch passThrough = this::DispatchPassThrough;
+        for (int mj = 0; mj <= IRP_MJ_MAXIMUM_FUNCTION; mj++) setDispatch(mj, passThrough);
+        setDispatch(IRP_MJ_DEVICE_CONTROL, this::DispatchDeviceControl);
+        setDriverUnload(driver -> {
             IoDetachDevice(lower);
             IoDeleteDevice(device);
             ExFreePoolWithTag(capture, 0x746C6946);
-        };
+        });
     }
 
     public DeviceObject device() {
@@ -84,55 +89,68 @@ public final class UpperFilter extends Wdm {
 
     private int DispatchDeviceControl(DeviceObject deviceObject, Irp irp) {
         IoStackLocation irpSp = IoGetCurrentIrpStackLocation(irp);
-        long outLen = irpSp.Parameters.DeviceIoControl.OutputBufferLength;
-        if (METHOD_FROM_CTL_CODE(irpSp.Parameters.DeviceIoControl.IoControlCode) != METHOD_NEITHER
-                || irp.UserBuffer == NULL || outLen == 0) {
+        long outLen = irpSp.Parameters.DeviceIoControl.OutputBufferLength();
+        long userBuffer = irp.UserBuffer();
+        if (METHOD_FROM_CTL_CODE(irpSp.Parameters.DeviceIoControl.IoControlCode()) != METHOD_NEITHER
+                || userBuffer == NULL || outLen == 0) {
             return DispatchPassThrough(deviceObject, irp);
         }
-        Context context;
+        long context = ExAllocatePoolWithTag(NonPagedPoolNx, CONTEXT_SIZE, TAG_CONTEXT);
+        if (context == NULL) return fail(irp, STATUS_INSUFFICIENT_RESOURCES);
+        writePointer(context + 0x10, userBuffer);
         if (cleanup == Cleanup.NO_MDL_TOUCH_USER_ADDRESS) {
-            context = new Context(null, NULL, irp.UserBuffer);
+            writePointer(context, NULL);
+            writePointer(context + 0x08, NULL);
         } else {
-            Mdl mdl = IoAllocateMdl(irp.UserBuffer, outLen, FALSE, FALSE, null);
-            if (mdl == null) return fail(irp, STATUS_INSUFFICIENT_RESOURCES);
+            Mdl mdl = IoAllocateMdl(userBuffer, outLen, FALSE, FALSE, null);
+            if (mdl == null) {
+                ExFreePoolWithTag(context, TAG_CONTEXT);
+                return fail(irp, STATUS_INSUFFICIENT_RESOURCES);
+            }
             int[] caught = {STATUS_SUCCESS};
-            __try(() -> MmProbeAndLockPages(mdl, irp.RequestorMode, IoWriteAccess), code -> caught[0] = code);
+            __try(() -> MmProbeAndLockPages(mdl, irp.RequestorMode(), IoWriteAccess), code -> caught[0] = code);
             if (caught[0] != STATUS_SUCCESS) {
                 IoFreeMdl(mdl);
+                ExFreePoolWithTag(context, TAG_CONTEXT);
                 return fail(irp, caught[0]);
             }
             long va = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
             if (va == NULL) {
                 MmUnlockPages(mdl);
                 IoFreeMdl(mdl);
+                ExFreePoolWithTag(context, TAG_CONTEXT);
                 return fail(irp, STATUS_INSUFFICIENT_RESOURCES);
             }
-            context = new Context(mdl, va, irp.UserBuffer);
+            writePointer(context, mdl.address);
+            writePointer(context + 0x08, va);
         }
         IoCopyCurrentIrpStackLocationToNext(irp);
-        IoSetCompletionRoutine(irp, this::FilterCompletion, context, TRUE, TRUE, TRUE);
+        IoSetCompletionRoutine(irp, completion, context, TRUE, TRUE, TRUE);
         return IoCallDriver(lower, irp);
     }
 
     private int fail(Irp irp, int status) {
-        irp.IoStatus.Status = status;
-        irp.IoStatus.Information = 0;
+        irp.IoStatus.setStatus(status);
+        irp.IoStatus.setInformation(0);
         IoCompleteRequest(irp, IO_NO_INCREMENT);
         return status;
     }
 
-    private int FilterCompletion(DeviceObject deviceObject, Irp irp, Object ctx) {
-        Context context = (Context) ctx;
-        if (irp.PendingReturned) IoMarkIrpPending(irp);
-        long n = Math.min(irp.IoStatus.Information, CAPTURE_SIZE);
-        if (NT_SUCCESS(irp.IoStatus.Status) && n > 0) {
-            long source = context.mdl() == null ? context.userVa() : context.systemVa();
+    private int FilterCompletion(DeviceObject deviceObject, Irp irp, long context) {
+        long mdlAddress = readPointer(context);
+        long systemVa = readPointer(context + 0x08);
+        long userVa = readPointer(context + 0x10);
+        if (irp.PendingReturned()) IoMarkIrpPending(irp);
+        long n = Math.min(irp.IoStatus.Information(), CAPTURE_SIZE);
+        if (NT_SUCCESS(irp.IoStatus.Status()) && n > 0) {
+            long source = mdlAddress == NULL ? userVa : systemVa;
             RtlCopyMemory(capture, source, n);
         }
-        Mdl mdl = context.mdl();
+        Mdl mdl = mdlAddress == NULL ? null : machine.mm.mdl.at(mdlAddress);
+        ExFreePoolWithTag(context, TAG_CONTEXT);
         switch (cleanup) {
             case UNMAP_UNLOCK_FREE -> {
-                MmUnmapLockedPages(context.systemVa(), mdl);
+                MmUnmapLockedPages(systemVa, mdl);
                 MmUnlockPages(mdl);
                 IoFreeMdl(mdl);
             }
@@ -142,7 +160,7 @@ public final class UpperFilter extends Wdm {
             }
             case UNLOCK_THEN_UNMAP -> {
                 MmUnlockPages(mdl);
-                MmUnmapLockedPages(context.systemVa(), mdl);
+                MmUnmapLockedPages(systemVa, mdl);
                 IoFreeMdl(mdl);
             }
             case FREE_ONLY -> IoFreeMdl(mdl);

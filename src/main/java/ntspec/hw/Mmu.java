@@ -171,6 +171,8 @@ public final class Mmu {
 
     private static boolean rightsAllow(long entry, Access access, boolean userMode) {
         if (userMode && (entry & Pte.US) == 0) return false;
+        // SMEP (CR4.SMEP, set by Windows 8 and later): supervisor code never executes from a user page.
+        if (!userMode && access == Access.EXECUTE && (entry & Pte.US) != 0) return false;
         if (access == Access.WRITE && (entry & Pte.RW) == 0) return false;
         return access != Access.EXECUTE || (entry & Pte.NX) == 0;
     }

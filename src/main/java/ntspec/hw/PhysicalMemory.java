@@ -38,16 +38,22 @@ public final class PhysicalMemory {
         }
     }
 
-    /** The frame's backing array, or null if it was never written (reads as zeros). */
+    /**
+     * The frame's backing array, or null if it was never written (reads as zeros). A frame number
+     * beyond the installed memory reads as zeros too: nothing answers at that physical address.
+     */
     public long[] frameOrNull(long pfn) {
-        checkPfn(pfn);
+        if (pfn < 0 || pfn >= frameCount) return null;
         long[][] chunk = chunks[(int) (pfn >>> CHUNK_SHIFT)];
         return chunk == null ? null : chunk[(int) (pfn & CHUNK_MASK)];
     }
 
-    /** The frame's backing array, created if needed. */
+    /**
+     * The frame's backing array, created if needed. Beyond the installed memory writes go nowhere:
+     * a scratch array that nothing reads back.
+     */
     public long[] frame(long pfn) {
-        checkPfn(pfn);
+        if (pfn < 0 || pfn >= frameCount) return new long[PAGE_SIZE / 8];
         int ci = (int) (pfn >>> CHUNK_SHIFT);
         long[][] chunk = chunks[ci];
         if (chunk == null) chunk = chunks[ci] = new long[1 << CHUNK_SHIFT][];
@@ -81,6 +87,32 @@ public final class PhysicalMemory {
         long q = readQword(qa);
         q = (q & ~(0xFFL << shift)) | ((long) (value & 0xFF) << shift);
         writeQword(qa, q);
+    }
+
+    /**
+     * Reads {@code size} (1, 2, 4 or 8) bytes at pa, little-endian, zero-extended. The bytes must
+     * lie in one frame (the MMU splits accesses that cross a page).
+     */
+    public long read(long pa, int size) {
+        int shift = (int) (pa & 7) * 8;
+        long qa = pa & ~7L;
+        long v = readQword(qa) >>> shift;
+        if (shift + size * 8 > 64) v |= readQword(qa + 8) << (64 - shift);
+        return size == 8 ? v : v & ((1L << (size * 8)) - 1);
+    }
+
+    /** Writes the low {@code size} bytes of value at pa, little-endian (within one frame). */
+    public void write(long pa, int size, long value) {
+        int shift = (int) (pa & 7) * 8;
+        if (shift == 0 && size == 8) {
+            writeQword(pa, value);
+        } else if (shift + size * 8 <= 64) {
+            long mask = ((1L << (size * 8)) - 1) << shift;
+            long qa = pa & ~7L;
+            writeQword(qa, (readQword(qa) & ~mask) | ((value << shift) & mask));
+        } else {
+            for (int i = 0; i < size; i++) writeByte(pa + i, (int) (value >>> (8 * i)));
+        }
     }
 
     /** Fills the frame with zeros (releases its host memory). */

@@ -3,7 +3,7 @@ package ntspec.hw;
 /**
  * x64 page-table entry encoding (Intel SDM vol. 3A, "Format of a Page-Table Entry that Maps a
  * 4-KByte Page"), and the Windows software formats of an invalid PTE (Windows Internals,
- * "Page fault handling"; ../shared/reference/kernel-rules.md 5.2 and 5.3).
+ * "Page fault handling").
  */
 public final class Pte {
     private Pte() {}

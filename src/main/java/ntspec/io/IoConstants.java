@@ -31,6 +31,7 @@ public final class IoConstants {
 
     // IRP AllocationFlags
     public static final int IRP_QUOTA_CHARGED = 0x1;
+    public static final int IRP_ALLOCATED_MUST_SUCCEED = 0x2;
     public static final int IRP_ALLOCATED_FIXED_SIZE = 0x4;
     public static final int IRP_LOOKASIDE_ALLOCATION = 0x8;
 
@@ -45,6 +46,7 @@ public final class IoConstants {
     public static final int DO_BUFFERED_IO = 0x4;
     public static final int DO_EXCLUSIVE = 0x8;
     public static final int DO_DIRECT_IO = 0x10;
+    public static final int DO_DEVICE_HAS_NAME = 0x40;
     public static final int DO_DEVICE_INITIALIZING = 0x80;
 
     // IOCTL transfer methods and access
@@ -73,6 +75,8 @@ public final class IoConstants {
     /** sizeof(IRP) and sizeof(IO_STACK_LOCATION) on x64. */
     public static final int SIZEOF_IRP = 0xD0;
     public static final int SIZEOF_IO_STACK_LOCATION = 0x48;
+    /** KOBJECTS ApcObject: the Type of a KAPC. */
+    public static final int APC_OBJECT = 0x12;
 
     public static int CTL_CODE(int deviceType, int function, int method, int access) {
         return (deviceType << 16) | (access << 14) | (function << 2) | method;

@@ -1,66 +1,182 @@
 package ntspec.io;
 
-/** IO_STACK_LOCATION: one per driver in the stack; Parameters is a union in C, separate members here. */
-public final class IoStackLocation {
-    public final long address;
-    public int MajorFunction;
-    public int MinorFunction;
-    public int Flags;
-    public int Control;
-    public final Params Parameters = new Params();
-    public DeviceObject DeviceObject;
-    public FileObject FileObject;
-    public IoCompletionRoutine CompletionRoutine;
-    /** The image the completion routine belongs to (its code runs as that driver's). */
-    public ntspec.ke.CodeImage completionImage;
-    public String completionName;
-    public Object Context;
+import ntspec.nt.StructType;
+import ntspec.nt.StructType.Prim;
+import ntspec.nt.StructView;
 
-    IoStackLocation(long address) {
-        this.address = address;
+/**
+ * IO_STACK_LOCATION (x64, 0x48 bytes): one per driver in the stack, after the IRP. Parameters is
+ * a union: {@code Parameters.DeviceIoControl}, {@code Parameters.Read} and {@code Parameters.Write}
+ * are views of the same bytes (wdm.h: the ULONGs after the first are POINTER_ALIGNMENT).
+ */
+public final class IoStackLocation extends StructView {
+    public static final int SIZE = 0x48;
+    static final StructType DEVICE_IO_CONTROL = StructType.builder("<anonymous-tag>", 0x20)
+            .prim("OutputBufferLength", 0x00, Prim.ULONG)
+            .prim("InputBufferLength", 0x08, Prim.ULONG)
+            .prim("IoControlCode", 0x10, Prim.ULONG)
+            .ptr("Type3InputBuffer", 0x18, "Void")
+            .build();
+    static final StructType READ_WRITE = StructType.builder("<anonymous-tag>", 0x20)
+            .prim("Length", 0x00, Prim.ULONG)
+            .prim("Key", 0x08, Prim.ULONG)
+            .prim("Flags", 0x0C, Prim.ULONG)
+            .prim("ByteOffset", 0x10, Prim.LONG64)
+            .build();
+    static final StructType OTHERS = StructType.builder("<anonymous-tag>", 0x20)
+            .ptr("Argument1", 0x00, "Void")
+            .ptr("Argument2", 0x08, "Void")
+            .ptr("Argument3", 0x10, "Void")
+            .ptr("Argument4", 0x18, "Void")
+            .build();
+    static final StructType PARAMETERS = StructType.builder("<anonymous-tag>", 0x20)
+            .struct("Read", 0x0, READ_WRITE)
+            .struct("Write", 0x0, READ_WRITE)
+            .struct("DeviceIoControl", 0x0, DEVICE_IO_CONTROL)
+            .struct("Others", 0x0, OTHERS)
+            .build();
+    public static final StructType TYPE = StructType.builder("_IO_STACK_LOCATION", SIZE)
+            .prim("MajorFunction", 0x00, Prim.UCHAR)
+            .prim("MinorFunction", 0x01, Prim.UCHAR)
+            .prim("Flags", 0x02, Prim.UCHAR)
+            .prim("Control", 0x03, Prim.UCHAR)
+            .struct("Parameters", 0x08, PARAMETERS)
+            .ptr("DeviceObject", 0x28, "_DEVICE_OBJECT")
+            .ptr("FileObject", 0x30, "_FILE_OBJECT")
+            .ptr("CompletionRoutine", 0x38, "long")
+            .ptr("Context", 0x40, "Void")
+            .build();
+    /** The bytes IoCopyCurrentIrpStackLocationToNext copies: everything before CompletionRoutine. */
+    static final int COPY_SIZE = 0x38;
+
+    private final IoManager io;
+    public final Params Parameters = new Params();
+
+    IoStackLocation(IoManager io, long address) {
+        super(io.mm, address);
+        this.io = io;
+    }
+
+    @Override
+    public StructType type() {
+        return TYPE;
+    }
+
+    public int MajorFunction() {
+        return u8(0x00);
+    }
+
+    public void setMajorFunction(int major) {
+        write(0x00, 1, major);
+    }
+
+    public int MinorFunction() {
+        return u8(0x01);
+    }
+
+    public int Flags() {
+        return u8(0x02);
+    }
+
+    public int Control() {
+        return u8(0x03);
+    }
+
+    public void setControl(int control) {
+        write(0x03, 1, control);
+    }
+
+    public DeviceObject DeviceObject() {
+        long p = u64(0x28);
+        return p == 0 ? null : new DeviceObject(io, p);
+    }
+
+    public void setDeviceObject(DeviceObject device) {
+        write(0x28, 8, device == null ? 0 : device.address);
+    }
+
+    public FileObject FileObject() {
+        long p = u64(0x30);
+        return p == 0 ? null : new FileObject(io, p);
+    }
+
+    public void setFileObject(FileObject file) {
+        write(0x30, 8, file == null ? 0 : file.address);
+    }
+
+    /** The code address of the completion routine (0 for none). */
+    public long CompletionRoutine() {
+        return u64(0x38);
+    }
+
+    public void setCompletionRoutine(long routine) {
+        write(0x38, 8, routine);
+    }
+
+    public long Context() {
+        return u64(0x40);
+    }
+
+    public void setContext(long context) {
+        write(0x40, 8, context);
     }
 
     /** The union Parameters. */
-    public static final class Params {
+    public final class Params {
         public final DeviceIoControlParams DeviceIoControl = new DeviceIoControlParams();
         public final ReadWriteParams Read = new ReadWriteParams();
         public final ReadWriteParams Write = Read;
     }
 
-    public static final class DeviceIoControlParams {
-        public long OutputBufferLength;
-        public long InputBufferLength;
-        public int IoControlCode;
-        public long Type3InputBuffer;
+    public final class DeviceIoControlParams {
+        public long OutputBufferLength() {
+            return u32(0x08);
+        }
+
+        public void setOutputBufferLength(long length) {
+            write(0x08, 4, length);
+        }
+
+        public long InputBufferLength() {
+            return u32(0x10);
+        }
+
+        public void setInputBufferLength(long length) {
+            write(0x10, 4, length);
+        }
+
+        public int IoControlCode() {
+            return s32(0x18);
+        }
+
+        public void setIoControlCode(int code) {
+            write(0x18, 4, code);
+        }
+
+        public long Type3InputBuffer() {
+            return u64(0x20);
+        }
+
+        public void setType3InputBuffer(long buffer) {
+            write(0x20, 8, buffer);
+        }
     }
 
-    public static final class ReadWriteParams {
-        public long Length;
-        public long ByteOffset;
-    }
+    public final class ReadWriteParams {
+        public long Length() {
+            return u32(0x08);
+        }
 
-    /** Copies everything but the completion routine, its context and Control (IoCopyCurrentIrpStackLocationToNext). */
-    void copyParametersFrom(IoStackLocation s) {
-        MajorFunction = s.MajorFunction;
-        MinorFunction = s.MinorFunction;
-        Flags = s.Flags;
-        Parameters.DeviceIoControl.OutputBufferLength = s.Parameters.DeviceIoControl.OutputBufferLength;
-        Parameters.DeviceIoControl.InputBufferLength = s.Parameters.DeviceIoControl.InputBufferLength;
-        Parameters.DeviceIoControl.IoControlCode = s.Parameters.DeviceIoControl.IoControlCode;
-        Parameters.DeviceIoControl.Type3InputBuffer = s.Parameters.DeviceIoControl.Type3InputBuffer;
-        Parameters.Read.Length = s.Parameters.Read.Length;
-        Parameters.Read.ByteOffset = s.Parameters.Read.ByteOffset;
-        DeviceObject = s.DeviceObject;
-        FileObject = s.FileObject;
-        CompletionRoutine = null;
-        completionImage = null;
-        completionName = null;
-        Context = null;
-        Control = 0;
-    }
+        public void setLength(long length) {
+            write(0x08, 4, length);
+        }
 
-    /** The I/O manager zeroes a stack location once its driver is done with it (IopCompleteRequest stage 1). */
-    void clear() {
-        copyParametersFrom(new IoStackLocation(address));
+        public long ByteOffset() {
+            return u64(0x18);
+        }
+
+        public void setByteOffset(long offset) {
+            write(0x18, 8, offset);
+        }
     }
 }

@@ -3,7 +3,7 @@ package ntspec.ke;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Bug-check codes (bugcodes.h; ../shared/reference/kernel-rules.md 1.13, mdl-and-io-semantics.md A.10). */
+/** Bug-check codes (bugcodes.h; https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-code-reference2). */
 public final class BugCheckCode {
     private BugCheckCode() {}
 
@@ -27,6 +27,13 @@ public final class BugCheckCode {
     public static final int DRIVER_IRQL_NOT_LESS_OR_EQUAL = 0xD1;
     public static final int SYSTEM_PTE_MISUSE = 0xDA;
     public static final int ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY = 0xFC;
+    public static final int BAD_POOL_HEADER = 0x19;
+    public static final int SYSTEM_SERVICE_EXCEPTION = 0x3B;
+    public static final int SYSTEM_THREAD_EXCEPTION_NOT_HANDLED = 0x7E;
+    public static final int DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS = 0xCE;
+    public static final int SYSTEM_SCAN_AT_RAISED_IRQL_CAUGHT_IMPROPER_DRIVER_UNLOAD = 0xD4;
+    public static final int DRIVER_CORRUPTED_SYSPTES = 0xDB;
+    public static final int DRIVER_USED_EXCESSIVE_PTES = 0xD8;
 
     private static final Map<Integer, String> NAMES;
     static {

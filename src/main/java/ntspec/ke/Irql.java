@@ -1,6 +1,6 @@
 package ntspec.ke;
 
-/** x64 IRQL values (wdm.h; ../shared/reference/kernel-rules.md 4.1). */
+/** x64 IRQL values (wdm.h; https://learn.microsoft.com/windows-hardware/drivers/kernel/managing-hardware-priorities). */
 public final class Irql {
     private Irql() {}
 

@@ -1,10 +1,38 @@
 package ntspec.ke;
 
-/** A thread (KTHREAD): its process, the process it is attached to, and its last exception. */
-public final class KThread {
+import ntspec.nt.KernelMemory;
+import ntspec.nt.KernelObject;
+import ntspec.nt.StructType;
+import ntspec.nt.StructType.Prim;
+
+/**
+ * A thread (KTHREAD inside ETHREAD): its process, the process it is attached to, and its last
+ * exception. The thread object lives at {@link #address} in nonpaged pool; the members a driver
+ * reads through {@code Irp->Tail.Overlay.Thread} are kept there at their Windows 10 x64 offsets
+ * (public symbols, e.g. https://github.com/ntdiff/headers Win10_20H1_19030 x64 _KTHREAD.h:
+ * ThreadLock +0x40, ApcState +0x98 with ApcState.Process +0xB8, Process +0x220).
+ */
+public final class KThread implements KernelObject {
+    public static final int THREAD_LOCK = 0x40;
+    public static final StructType KAPC_STATE = StructType.builder("_KAPC_STATE", 0x30)
+            .ptr("Process", 0x20, "_KPROCESS")
+            .prim("KernelApcInProgress", 0x28, Prim.UCHAR)
+            .prim("KernelApcPending", 0x29, Prim.UCHAR)
+            .build();
+    public static final StructType KTHREAD = StructType.builder("_KTHREAD", 0x430)
+            .prim("Header", 0x000, Prim.ULONG64)
+            .prim("ThreadLock", THREAD_LOCK, Prim.ULONG64)
+            .struct("ApcState", 0x098, KAPC_STATE)
+            .ptr("Process", 0x220, "_KPROCESS")
+            .build();
+    public static final StructType ETHREAD = StructType.builder("_ETHREAD", 0x898)
+            .struct("Tcb", 0x000, KTHREAD)
+            .build();
+
     public final long threadId;
     public final long address;
     public final KProcess process;
+    private final KernelMemory memory;
     /** ApcState.Process: the address space the thread runs in (differs while attached). */
     KProcess apcStateProcess;
     boolean attached;
@@ -12,12 +40,32 @@ public final class KThread {
     Integer lastExceptionCode;
     /** ApcState.ApcListHead[KernelMode]: special kernel APCs queued and not yet delivered. */
     final java.util.ArrayDeque<KApc> kernelApcs = new java.util.ArrayDeque<>();
+    /** A system thread (PsCreateSystemThread): no user context; exceptions end in 0x7E. */
+    final boolean systemThread;
 
-    public KThread(long threadId, long address, KProcess process) {
+    public KThread(KernelMemory memory, long threadId, long address, KProcess process) {
+        this.memory = memory;
         this.threadId = threadId;
         this.address = address;
         this.process = process;
-        this.apcStateProcess = process;
+        this.systemThread = process.processId == 4;
+        memory.write(address + 0x220, 8, process.address);
+        setApcStateProcess(process);
+    }
+
+    void setApcStateProcess(KProcess p) {
+        apcStateProcess = p;
+        memory.write(address + 0xB8, 8, p.address);
+    }
+
+    @Override
+    public long address() {
+        return address;
+    }
+
+    @Override
+    public StructType type() {
+        return ETHREAD;
     }
 
     public KProcess apcStateProcess() {
@@ -26,6 +74,10 @@ public final class KThread {
 
     public boolean isAttached() {
         return attached;
+    }
+
+    public boolean isSystemThread() {
+        return systemThread;
     }
 
     /** The code of the last exception an __except handler of this thread took, or null. */

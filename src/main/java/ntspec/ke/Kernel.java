@@ -1,7 +1,10 @@
 package ntspec.ke;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
@@ -10,18 +13,26 @@ import ntspec.trace.Trace;
 
 /**
  * The kernel (ke): processors and their IRQL, the current thread and process, process attach,
- * structured exception handling and KeBugCheckEx. One per machine.
+ * kernel APCs, structured exception handling, KeBugCheckEx, and the code of loaded images (which
+ * routine lives at which code address). One per machine.
  */
 public final class Kernel {
     /** Where nt's code lives; kernel routines get code addresses inside it. */
     public static final long NT_BASE = 0xFFFFF800_02A00000L;
     public static final int EXCEPTION_EXECUTE_HANDLER = 1;
     public static final int EXCEPTION_CONTINUE_SEARCH = 0;
+    /** x64 SYNCH_LEVEL on a multiprocessor (IPI_LEVEL - 2), where the dispatcher lock is taken. */
+    public static final int SYNCH_LEVEL = 12;
 
     private final Trace trace;
     private final Processor[] processors;
     private final List<CodeImage> images = new ArrayList<>();
+    private final List<CodeImage> unloadedImages = new ArrayList<>();
     private final CodeImage nt;
+    private final Map<Long, Object> routines = new HashMap<>();
+    private final Map<Object, Long> routineAddresses = new IdentityHashMap<>();
+    private final Map<Long, String> routineNames = new HashMap<>();
+    private final Map<Long, KThread> threads = new HashMap<>();
     private int current;
     private BugCheck bugCheck;
 
@@ -94,6 +105,16 @@ public final class Kernel {
         return t == null ? null : t.apcStateProcess;
     }
 
+    /** Registers a thread object so IRPs and APCs can name it by its address. */
+    public void registerThread(KThread thread) {
+        threads.put(thread.address, thread);
+    }
+
+    /** The thread whose object is at address, or null. */
+    public KThread threadAt(long address) {
+        return threads.get(address);
+    }
+
     /** The scheduler's context switch: runs {@code thread} on the current processor (loads its CR3). */
     public void switchTo(KThread thread) {
         Processor p = processors[current];
@@ -154,7 +175,7 @@ public final class Kernel {
         apcState.savedProcess = t.apcStateProcess;
         apcState.savedAttached = t.attached;
         apcState.inUse = true;
-        t.apcStateProcess = process;
+        t.setApcStateProcess(process);
         t.attached = process != t.process;
         processors[current].cpu.loadCr3(process.directoryTableBase);
         trace.add(Trace.Kind.NOTE, "KeStackAttachProcess " + process.name);
@@ -162,7 +183,7 @@ public final class Kernel {
 
     public void KeUnstackDetachProcess(KApcState apcState) {
         KThread t = currentThread();
-        t.apcStateProcess = apcState.savedProcess;
+        t.setApcStateProcess(apcState.savedProcess);
         t.attached = apcState.savedAttached;
         apcState.inUse = false;
         processors[current].cpu.loadCr3(t.apcStateProcess.directoryTableBase);
@@ -176,41 +197,41 @@ public final class Kernel {
     }
 
     /**
-     * KeRaiseIrql. Raising to a lower IRQL bug-checks IRQL_NOT_GREATER_OR_EQUAL (current, new, 0, 9)
-     * as the HAL's check does (ReactOS hal/halx86 KfRaiseIrql).
+     * KeRaiseIrql as wdm.h defines it for x64: an inline that reads CR8 and writes the new value
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keraiseirql). The free
+     * build checks nothing: raising to a lower IRQL simply lowers it (the HAL checks of ReactOS's x86
+     * KfRaiseIrql do not exist on x64; Driver Verifier reports the misuse as 0xC4/0x30). A KIRQL is a
+     * UCHAR; a value above 15 sets reserved bits of CR8, which is a #GP (Intel SDM 2.5, "CR8"),
+     * dispatched as STATUS_ACCESS_VIOLATION.
      */
     public int KeRaiseIrql(int newIrql) {
         Processor p = processors[current];
         int old = p.irql;
-        checkIrqlValue(newIrql);
-        if (newIrql < old) {
-            throw KeBugCheckEx(BugCheckCode.IRQL_NOT_GREATER_OR_EQUAL, old, newIrql, 0, 9);
-        }
-        p.irql = newIrql;
-        trace.add(Trace.Kind.IRQL, "CPU " + p.number + " raised " + Irql.name(old) + " -> " + Irql.name(newIrql));
+        writeCr8(newIrql & 0xFF, "raised");
         return old;
     }
 
-    /**
-     * KeLowerIrql. Lowering to a higher IRQL bug-checks IRQL_NOT_LESS_OR_EQUAL (new, current, 0, 3)
-     * as the HAL's check does (ReactOS hal/halx86 KfLowerIrql).
-     */
+    /** KeLowerIrql as the x64 wdm.h inline: writes CR8, whatever the current value (see KeRaiseIrql). */
     public void KeLowerIrql(int newIrql) {
-        Processor p = processors[current];
-        int old = p.irql;
-        checkIrqlValue(newIrql);
-        if (newIrql > old) {
-            throw KeBugCheckEx(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, newIrql, old, 0, 3);
-        }
-        p.irql = newIrql;
-        trace.add(Trace.Kind.IRQL, "CPU " + p.number + " lowered " + Irql.name(old) + " -> " + Irql.name(newIrql));
-        deliverApcs(p);
+        writeCr8(newIrql & 0xFF, "lowered");
     }
 
-    private static void checkIrqlValue(int irql) {
-        if (irql < 0 || irql > Irql.HIGH_LEVEL) {
-            throw new IllegalArgumentException("IRQL " + irql + " is not a valid x64 IRQL (0..15)");
+    /** Kernel code raising or lowering IRQL in its own correct pairs (spin locks, DPCs, APC delivery). */
+    public void setIrql(int irql) {
+        writeCr8(irql, irql >= processors[current].irql ? "raised" : "lowered");
+    }
+
+    private void writeCr8(int newIrql, String verb) {
+        ensureRunning();
+        Processor p = processors[current];
+        if (newIrql > Irql.HIGH_LEVEL) {
+            trace.add(Trace.Kind.IRQL, "CPU " + p.number + " MOV CR8, " + newIrql + ": reserved bits set, #GP");
+            throw raise(NtStatus.STATUS_ACCESS_VIOLATION, 0, -1L);
         }
+        int old = p.irql;
+        p.irql = newIrql;
+        trace.add(Trace.Kind.IRQL, "CPU " + p.number + " " + verb + " " + Irql.name(old) + " -> " + Irql.name(newIrql));
+        if (newIrql < old) deliverApcs(p);
     }
 
     // ---------------------------------------------------------------- code addresses
@@ -220,11 +241,23 @@ public final class Kernel {
     }
 
     public CodeImage loadImage(String name, long size) {
-        long base = images.get(images.size() - 1).base() + images.get(images.size() - 1).size() + 0x10000;
+        CodeImage last = images.get(images.size() - 1);
+        for (CodeImage u : unloadedImages) if (u.base() + u.size() > last.base() + last.size()) last = u;
+        long base = last.base() + last.size() + 0x10000;
         CodeImage img = new CodeImage(name, base, size, true);
         images.add(img);
         trace.add(Trace.Kind.NOTE, String.format("loaded %s at 0x%X", name, base));
         return img;
+    }
+
+    /** Unloads an image: its code addresses stop being code, and a call into them faults (0xCE). */
+    public void unloadImage(CodeImage image) {
+        if (!images.remove(image)) return;
+        unloadedImages.add(image);
+        routines.keySet().removeIf(image::contains);
+        routineAddresses.values().removeIf(image::contains);
+        routineNames.keySet().removeIf(image::contains);
+        trace.add(Trace.Kind.NOTE, String.format("unloaded %s (0x%X..0x%X)", image.name(), image.base(), image.base() + image.size()));
     }
 
     public List<CodeImage> images() {
@@ -234,6 +267,49 @@ public final class Kernel {
     public CodeImage imageAt(long address) {
         for (CodeImage img : images) if (img.contains(address)) return img;
         return null;
+    }
+
+    /** The unloaded image whose range holds address (what 0xCE and 0xD4 name), or null. */
+    public CodeImage unloadedImageAt(long address) {
+        if (imageAt(address) != null) return null;
+        for (CodeImage img : unloadedImages) if (img.contains(address)) return img;
+        return null;
+    }
+
+    public boolean isUnloadedImageAddress(long address) {
+        return unloadedImageAt(address) != null;
+    }
+
+    /**
+     * The code address of a driver's routine (a dispatch, completion or DPC routine given as a Java
+     * object): the same object always gets the same address, at the routine's name in its image.
+     */
+    public long registerRoutine(CodeImage image, String name, Object routine) {
+        Long known = routineAddresses.get(routine);
+        if (known != null) return known;
+        long address = image.routine(name);
+        while (routines.containsKey(address) && routines.get(address) != routine) address += 0x10;
+        routines.put(address, routine);
+        routineAddresses.put(routine, address);
+        routineNames.put(address, image.name() + "!" + name);
+        return address;
+    }
+
+    /** The routine whose code starts at address, or null (not code, or code of an unloaded image). */
+    public Object routineAt(long address) {
+        return routines.get(address);
+    }
+
+    /** The name of the routine at a code address, as a debugger symbolises it ("Filter.sys!OnComplete", "Filter.sys+0x1f40"). */
+    public String symbol(long address) {
+        if (address == 0) return "0";
+        String name = routineNames.get(address);
+        if (name != null) return name;
+        CodeImage img = imageAt(address);
+        if (img != null) return img.name() + "+0x" + Long.toHexString(address - img.base());
+        CodeImage gone = unloadedImageAt(address);
+        if (gone != null) return "<Unloaded_" + gone.name() + ">+0x" + Long.toHexString(address - gone.base());
+        return String.format("0x%X", address);
     }
 
     /** True when the running code belongs to a driver image (0xD1 rather than 0x0A). */
@@ -265,6 +341,18 @@ public final class Kernel {
         }
     }
 
+    /** Runs body as a DPC on the current processor: the code that runs there has no thread context. */
+    public void inDpc(Runnable body) {
+        Processor p = processors[current];
+        boolean old = p.inDpc;
+        p.inDpc = true;
+        try {
+            body.run();
+        } finally {
+            p.inDpc = old;
+        }
+    }
+
     // ---------------------------------------------------------------- structured exception handling
 
     /** ExRaiseStatus: raises {@code status} at the current code address. */
@@ -292,7 +380,6 @@ public final class Kernel {
         ensureRunning();
         Processor p = processors[current];
         long ip = p.instructionPointer;
-        if (p.currentThread != null) p.currentThread.lastExceptionCode = null; // what this __try catches, if anything
         try {
             body.run();
         } catch (RaisedException e) {
@@ -306,15 +393,33 @@ public final class Kernel {
     }
 
     /**
-     * Runs driver or kernel code with no handler above it: an exception nobody catches ends in
-     * KMODE_EXCEPTION_NOT_HANDLED (code, address, ExceptionInformation[0], [1]).
+     * The frame at the base of kernel code that no driver handler covers. An exception nobody catches
+     * ends as Windows ends it on x64: in a system service (driver code reached from a user thread's
+     * system call) SYSTEM_SERVICE_EXCEPTION 0x3B (code, address, context record, 0); in a system
+     * thread SYSTEM_THREAD_EXCEPTION_NOT_HANDLED 0x7E (code, address, exception record, context
+     * record); with no handler at all, as in a DPC, KMODE_EXCEPTION_NOT_HANDLED 0x1E (code, address,
+     * ExceptionInformation[0], [1]). Bug-check pages 0x3B, 0x7E and 0x1E on learn.microsoft.com;
+     * kernel-rules.md 1.13.
      */
     public void runUnhandledExceptionBoundary(Runnable body) {
         ensureRunning();
         try {
             body.run();
         } catch (RaisedException e) {
-            throw KeBugCheckEx(BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED, e.status & 0xFFFFFFFFL, e.address, e.info0, e.info1);
+            Processor p = processors[current];
+            KThread t = p.currentThread;
+            long code = e.status & 0xFFFFFFFFL;
+            if (p.inDpc || t == null) {
+                throw KeBugCheckEx(BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED, code, e.address, e.info0, e.info1);
+            }
+            // The records live on the thread's kernel stack (not simulated): their addresses are below its top.
+            long stackTop = 0xFFFFF600_00000000L + (t.threadId << 16);
+            long exceptionRecord = stackTop - 0x6A0;
+            long contextRecord = stackTop - 0x5D0;
+            if (t.isSystemThread()) {
+                throw KeBugCheckEx(BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, code, e.address, exceptionRecord, contextRecord);
+            }
+            throw KeBugCheckEx(BugCheckCode.SYSTEM_SERVICE_EXCEPTION, code, e.address, contextRecord, 0);
         }
     }
 }

@@ -3,7 +3,7 @@ package ntspec.ke;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** NTSTATUS values the simulator uses (ntstatus.h; ../shared/reference/mdl-and-io-semantics.md A.9). */
+/** NTSTATUS values the simulator uses (ntstatus.h; https://learn.microsoft.com/openspecs/windows_protocols/ms-erref/596a1078-e883-4972-9bbc-49e60bebca55). */
 public final class NtStatus {
     private NtStatus() {}
 
@@ -24,6 +24,7 @@ public final class NtStatus {
     public static final int STATUS_ACCESS_VIOLATION = 0xC0000005;
     public static final int STATUS_IN_PAGE_ERROR = 0xC0000006;
     public static final int STATUS_INVALID_HANDLE = 0xC0000008;
+    public static final int STATUS_ILLEGAL_INSTRUCTION = 0xC000001D;
     public static final int STATUS_INVALID_PARAMETER = 0xC000000D;
     public static final int STATUS_INVALID_DEVICE_REQUEST = 0xC0000010;
     public static final int STATUS_END_OF_FILE = 0xC0000011;

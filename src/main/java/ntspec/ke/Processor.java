@@ -10,6 +10,8 @@ public final class Processor {
     KThread currentThread;
     /** The simulated instruction pointer: which routine (kernel or driver) is running. */
     long instructionPointer;
+    /** Running a DPC: no thread context, so an exception nobody handles is 0x1E. */
+    boolean inDpc;
 
     Processor(int number, Cpu cpu) {
         this.number = number;
@@ -22,6 +24,10 @@ public final class Processor {
 
     public KThread currentThread() {
         return currentThread;
+    }
+
+    public boolean inDpc() {
+        return inDpc;
     }
 
     public long instructionPointer() {

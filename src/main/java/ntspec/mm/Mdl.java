@@ -1,14 +1,18 @@
 package ntspec.mm;
 
-import java.util.ArrayList;
-import java.util.List;
+import ntspec.nt.StructType;
+import ntspec.nt.StructType.Prim;
+import ntspec.nt.StructView;
 
 /**
- * A memory descriptor list, with the fields of the real MDL (wdm.h; mdl-and-io-semantics.md A.1)
- * and its PFN array. The header lives at {@link #address} in nonpaged pool, so bug-check parameters
- * and dumps name it by its real address. Fields keep their C names so driver models read like C.
+ * A memory descriptor list: a view over the MDL at {@link #address} in simulated memory, with the
+ * x64 layout of wdm.h and the public symbols (Next +0x0, Size +0x8, MdlFlags +0xA, Process +0x10,
+ * MappedSystemVa +0x18, StartVa +0x20, ByteCount +0x28, ByteOffset +0x2C, the PFN array from +0x30;
+ * mdl-and-io-semantics.md A.1, https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl).
+ * Every accessor is a kernel-mode memory access by the running code, so an MDL that was freed, a
+ * NULL MDL, or a PFN array overrun behave as on Windows. Accessors keep the C member names.
  */
-public final class Mdl {
+public final class Mdl extends StructView {
     // MdlFlags (mdl-and-io-semantics.md A.2, values from wdm.h)
     public static final short MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
     public static final short MDL_PAGES_LOCKED = 0x0002;
@@ -30,83 +34,166 @@ public final class Mdl {
     public static final short MDL_INTERNAL = (short) 0x8000;
 
     /** sizeof(MDL) on x64. */
-    public static final int HEADER_SIZE = 48;
+    public static final int HEADER_SIZE = 0x30;
     /** The PFN-array sentinel ReactOS writes into unused slots (LIST_HEAD = (PFN_NUMBER)-1). */
     public static final long LIST_HEAD = -1L;
     /** Fixed-size MDLs from IoAllocateMdl's lookaside hold this many PFNs (ReactOS iomdl.c). */
     public static final int FIXED_SIZE_PAGES = 23;
 
-    /** Where the MDL header lives (nonpaged pool). */
-    public final long address;
-    public Mdl Next;
-    public short Size;
-    public short MdlFlags;
-    public EProcess Process;
-    public long MappedSystemVa;
-    public long StartVa;
-    /** ULONG ByteCount (kept in a long, always 0..0xFFFFFFFF). */
-    public long ByteCount;
-    public int ByteOffset;
-    final long[] pfnArray;
-    boolean freed;
+    static final int NEXT = 0x00;
+    static final int SIZE = 0x08;
+    static final int FLAGS = 0x0A;
+    static final int PROCESS = 0x10;
+    static final int MAPPED_SYSTEM_VA = 0x18;
+    static final int START_VA = 0x20;
+    static final int BYTE_COUNT = 0x28;
+    static final int BYTE_OFFSET = 0x2C;
 
-    Mdl(long address, int capacity) {
-        this.address = address;
-        this.pfnArray = new long[capacity];
+    /** _MDL as `dt nt!_MDL` prints it on Windows 10 x64. */
+    public static final StructType TYPE = StructType.builder("_MDL", HEADER_SIZE)
+            .ptr("Next", NEXT, "_MDL")
+            .prim("Size", SIZE, Prim.SHORT)
+            .prim("MdlFlags", FLAGS, Prim.SHORT)
+            .prim("AllocationProcessorNumber", 0x0C, Prim.USHORT)
+            .prim("Reserved", 0x0E, Prim.USHORT)
+            .ptr("Process", PROCESS, "_EPROCESS")
+            .ptr("MappedSystemVa", MAPPED_SYSTEM_VA, "Void")
+            .ptr("StartVa", START_VA, "Void")
+            .prim("ByteCount", BYTE_COUNT, Prim.ULONG)
+            .prim("ByteOffset", BYTE_OFFSET, Prim.ULONG)
+            .build();
+
+    private final Mm mm;
+
+    Mdl(Mm mm, long address) {
+        super(mm, address);
+        this.mm = mm;
     }
 
-    /** Number of PFN slots this MDL's storage holds. */
-    public int capacity() {
-        return pfnArray.length;
+    /** The MDL at address (any address: a view does not check what is there). */
+    public static Mdl at(Mm mm, long address) {
+        return new Mdl(mm, address);
+    }
+
+    @Override
+    public StructType type() {
+        return TYPE;
+    }
+
+    public Mdl Next() {
+        long p = u64(NEXT);
+        return p == 0 ? null : new Mdl(mm, p);
+    }
+
+    public void setNext(Mdl next) {
+        write(NEXT, 8, next == null ? 0 : next.address);
+    }
+
+    public short Size() {
+        return s16(SIZE);
+    }
+
+    public void setSize(int size) {
+        write(SIZE, 2, size);
+    }
+
+    public short MdlFlags() {
+        return s16(FLAGS);
+    }
+
+    public void setMdlFlags(int flags) {
+        write(FLAGS, 2, flags);
+    }
+
+    /** The EPROCESS pointer as stored (an address; 0 for system addresses). */
+    public long ProcessAddress() {
+        return u64(PROCESS);
+    }
+
+    /** The process object the Process member points at, or null (none, or not a process). */
+    public EProcess Process() {
+        long p = u64(PROCESS);
+        return p == 0 ? null : mm.processAt(p);
+    }
+
+    public void setProcess(long eprocess) {
+        write(PROCESS, 8, eprocess);
+    }
+
+    public long MappedSystemVa() {
+        return u64(MAPPED_SYSTEM_VA);
+    }
+
+    public void setMappedSystemVa(long va) {
+        write(MAPPED_SYSTEM_VA, 8, va);
+    }
+
+    public long StartVa() {
+        return u64(START_VA);
+    }
+
+    public void setStartVa(long va) {
+        write(START_VA, 8, va);
+    }
+
+    /** ULONG ByteCount. */
+    public long ByteCount() {
+        return u32(BYTE_COUNT);
+    }
+
+    public void setByteCount(long count) {
+        write(BYTE_COUNT, 4, count);
+    }
+
+    /** ULONG ByteOffset. */
+    public long ByteOffset() {
+        return u32(BYTE_OFFSET);
+    }
+
+    public void setByteOffset(long offset) {
+        write(BYTE_OFFSET, 4, offset);
     }
 
     /** MmGetMdlPfnArray(mdl)[index]. */
-    public long pfn(int index) {
-        return pfnArray[index];
+    public long pfn(long index) {
+        return mem.read(pfnSlotAddress(index), 8);
     }
 
-    /** Writes PFN slot {@code index} (IoBuildPartialMdl copies slots between MDLs). */
-    public void setPfn(int index, long pfn) {
-        pfnArray[index] = pfn;
+    /** Writes PFN slot {@code index} (beyond the MDL's storage it writes whatever lies there). */
+    public void setPfn(long index, long pfn) {
+        mem.write(pfnSlotAddress(index), 8, pfn);
     }
 
-    /** Address of PFN slot {@code index} (for bug-check parameters). */
-    public long pfnSlotAddress(int index) {
+    /** Address of PFN slot {@code index}. */
+    public long pfnSlotAddress(long index) {
         return address + HEADER_SIZE + 8L * index;
-    }
-
-    /** The PFN array as MmGetMdlPfnArray exposes it: every slot of the page count, LIST_HEAD included. */
-    public List<Long> pfnSlots() {
-        List<Long> out = new ArrayList<>();
-        long pages = Math.min(pageCount(), pfnArray.length);
-        for (int i = 0; i < pages; i++) out.add(pfnArray[i]);
-        return out;
     }
 
     /** MmGetMdlVirtualAddress: StartVa + ByteOffset. */
     public long virtualAddress() {
-        return StartVa + ByteOffset;
+        return StartVa() + ByteOffset();
     }
 
     /** ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(mdl), ByteCount). */
     public long pageCount() {
-        return MmLayout.spanPages(virtualAddress(), ByteCount);
+        return MmLayout.spanPages(virtualAddress(), ByteCount());
+    }
+
+    /** PFN slots the MDL's Size says its storage holds. */
+    public long capacity() {
+        return Math.max(0, ((Size() & 0xFFFF) - HEADER_SIZE) / 8);
     }
 
     public boolean hasFlag(int flag) {
-        return (MdlFlags & flag) != 0;
-    }
-
-    public boolean isFreed() {
-        return freed;
+        return (MdlFlags() & flag) != 0;
     }
 
     void setFlag(int flag) {
-        MdlFlags = (short) (MdlFlags | flag);
+        setMdlFlags(MdlFlags() | flag);
     }
 
     void clearFlag(int flag) {
-        MdlFlags = (short) (MdlFlags & ~flag);
+        setMdlFlags(MdlFlags() & ~flag);
     }
 
     /** Flag names set in {@code flags}, e.g. "MDL_PAGES_LOCKED | MDL_WRITE_OPERATION". */

@@ -2,8 +2,6 @@ package ntspec.mm;
 
 import static ntspec.mm.Mdl.*;
 
-import java.util.HashMap;
-import java.util.Map;
 import ntspec.hw.Access;
 import ntspec.hw.Pte;
 import ntspec.ke.BugCheckCode;
@@ -14,8 +12,11 @@ import ntspec.trace.Trace;
 /**
  * The memory manager's MDL routines, step by step as mdl-and-io-semantics.md section B gives them
  * (ReactOS mdlsup.c for the order of operations, Microsoft's DDI pages for the contract, the
- * ReactOS kmtests for what Windows does). Misuse ends as a Windows free build without Verifier
- * ends it: with the bug check the kernel's own consistency checks raise.
+ * ReactOS kmtests for what Windows does). Every MDL member is read from and written to simulated
+ * memory as the routine's code would, so a NULL or freed MDL faults, a corrupted ByteCount
+ * overruns the PFN array, and a wild Process pointer corrupts what it points at. Misuse ends as a
+ * Windows free build without Verifier ends it: with the bug check the kernel's own consistency
+ * checks raise.
  */
 public final class MdlRoutines {
     public static final int KernelMode = 0;
@@ -42,12 +43,65 @@ public final class MdlRoutines {
     public static final int MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS = 0x20;
     public static final int MM_ALLOCATE_FAST_LARGE_PAGES = 0x40;
     private static final int MM_ALLOCATE_VALID_FLAGS = 0x7F;
+    /** Largest MDL buffer on Windows 7 and later: 4 GB - PAGE_SIZE (IoAllocateMdl, MmAllocatePagesForMdlEx pages). */
+    public static final long MAX_MDL_BYTES = 0x1_0000_0000L - MmLayout.PAGE_SIZE;
+    static final int TAG_MDL = Pool.tag("Mdl ");
 
     private final Mm mm;
-    private final Map<Long, Mdl> byAddress = new HashMap<>();
 
     MdlRoutines(Mm mm) {
         this.mm = mm;
+    }
+
+    /** The MDL view at an address (any address: a NULL or stale MDL faults when a member is touched). */
+    public Mdl at(long address) {
+        return new Mdl(mm, address);
+    }
+
+    // ------------------------------------------------------------------ the PFN array, page by page
+
+    /**
+     * Walks an MDL's PFN array as the routine's loop does, one kernel access per slot, but translating
+     * once per page of the array: the same faults, checks and A/D bits as slot-by-slot accesses, at
+     * the cost of one translation per 512 slots.
+     */
+    private final class PfnArray {
+        private final long base;
+        private long page = -1;
+        private boolean forWrite;
+        private long[] frame;
+        private long framePfn;
+
+        PfnArray(Mdl mdl) {
+            this.base = mdl.address + HEADER_SIZE;
+        }
+
+        long get(long index) {
+            long va = base + 8 * index;
+            if ((va & 7) != 0) return mm.read(va, 8);
+            if ((va & ~0xFFFL) != page) map(va, false);
+            long[] f = frame != null ? frame : (frame = mm.mem.frameOrNull(framePfn));
+            return f == null ? 0 : f[(int) ((va & 0xFFF) >>> 3)];
+        }
+
+        void set(long index, long value) {
+            long va = base + 8 * index;
+            if ((va & 7) != 0) {
+                mm.write(va, 8, value);
+                return;
+            }
+            if ((va & ~0xFFFL) != page || !forWrite) map(va, true);
+            if (frame == null) frame = mm.mem.frame(framePfn);
+            frame[(int) ((va & 0xFFF) >>> 3)] = value;
+        }
+
+        private void map(long va, boolean write) {
+            long pa = mm.translate(va, write ? Access.WRITE : Access.READ, false);
+            page = va & ~0xFFFL;
+            forWrite = write;
+            framePfn = pa >>> 12;
+            frame = mm.mem.frameOrNull(framePfn);
+        }
     }
 
     // ------------------------------------------------------------------ MDL storage
@@ -57,57 +111,62 @@ public final class MdlRoutines {
         return HEADER_SIZE + 8 * MmLayout.spanPages(base, length);
     }
 
-    /** Allocates MDL storage for {@code capacity} PFNs in nonpaged pool (tag 'Mdl '). */
-    public Mdl allocate(int capacity) {
-        long va = mm.pool.allocateObject(HEADER_SIZE + 8L * Math.max(capacity, 1), Pool.tag("Mdl "));
-        Mdl mdl = new Mdl(va, Math.max(capacity, 1));
-        byAddress.put(va, mdl);
-        return mdl;
+    /**
+     * Allocates MDL storage for {@code capacity} PFNs from nonpaged pool (tag 'Mdl '), as
+     * MmCreateMdl and a driver's ExAllocatePoolWithTag(NonPagedPool, MmSizeOfMdl(...)) do. Null
+     * when pool cannot supply it.
+     */
+    public Mdl allocate(long capacity) {
+        long va = mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, HEADER_SIZE + 8L * Math.max(capacity, 1), TAG_MDL);
+        return va == 0 ? null : new Mdl(mm, va);
     }
 
-    /** Returns MDL storage to pool. */
+    /** Returns MDL storage allocated by {@link #allocate} to pool (ExFreePool). */
     public void free(Mdl mdl) {
-        mm.pool.ExFreePoolWithTag(mdl.address, Pool.tag("Mdl "));
-        mdl.freed = true;
-    }
-
-    /** The MDL whose header is at {@code address}, or null. */
-    public Mdl at(long address) {
-        return byAddress.get(address);
+        mm.pool.ExFreePoolWithTag(mdl.address, 0);
     }
 
     /** MmInitializeMdl: Next, Size, MdlFlags, StartVa, ByteOffset, ByteCount; nothing else. */
     public static void MmInitializeMdl(Mdl mdl, long base, long length) {
-        mdl.Next = null;
-        mdl.Size = (short) MmSizeOfMdl(base, length);
-        mdl.MdlFlags = 0;
-        mdl.StartVa = MmLayout.pageAlign(base);
-        mdl.ByteOffset = MmLayout.byteOffset(base);
-        mdl.ByteCount = length & 0xFFFFFFFFL;
+        mdl.setNext(null);
+        mdl.setSize((short) MmSizeOfMdl(base, length & 0xFFFFFFFFL));
+        mdl.setMdlFlags(0);
+        mdl.setStartVa(MmLayout.pageAlign(base));
+        mdl.setByteOffset(MmLayout.byteOffset(base));
+        mdl.setByteCount(length & 0xFFFFFFFFL);
     }
 
     // ------------------------------------------------------------------ locking
 
-    private void lockPage(Pfn e) {
-        if (e.lockCount() == 0) mm.systemLockPagesCount++;
-        e.referenceCount++;
+    private void lockPage(long pfn) {
+        if (mm.pfnDb.lockCount(pfn) == 0) mm.systemLockPagesCount++;
+        mm.pfnDb.addReference(pfn, 1);
     }
 
     /**
      * Drops one reference. When nothing references the page any more it goes where its PTE says:
      * back to the standby or modified list if a transition PTE still points at it, else free.
      */
-    void dereference(Pfn e) {
-        e.referenceCount--;
-        if (e.referenceCount > 0 || e.shareCount > 0) return;
-        if (e.pteAddress >= 0) {
-            long pte = mm.memory().readQword(e.pteAddress);
-            if (Pte.isTransition(pte) && Pte.pfn(pte) == e.pfn) {
-                mm.pfnDb.insert(e, e.modified ? Pfn.MODIFIED_PAGE_LIST : Pfn.STANDBY_PAGE_LIST);
+    void dereference(long pfn) {
+        int ref = mm.pfnDb.addReference(pfn, -1);
+        if (ref > 0 || mm.pfnDb.shareCount(pfn) > 0) return;
+        long ptePa = mm.pfnDb.pteAddress(pfn);
+        if (ptePa >= 0) {
+            long pte = mm.memory().readQword(ptePa);
+            if (Pte.isTransition(pte) && Pte.pfn(pte) == pfn) {
+                mm.pfnDb.insert(pfn, mm.pfnDb.isModified(pfn) ? Pfn.MODIFIED_PAGE_LIST : Pfn.STANDBY_PAGE_LIST);
                 return;
             }
         }
-        mm.freePage(e);
+        mm.freePage(pfn);
+    }
+
+    /** Adds {@code pages} to the NumberOfLockedPages of the EPROCESS at {@code eprocess}, through memory. */
+    private long chargeLockedPages(long eprocess, long pages) {
+        long at = eprocess + EProcess.NUMBER_OF_LOCKED_PAGES;
+        long now = mm.read(at, 8) + pages;
+        mm.write(at, 8, now);
+        return now;
     }
 
     /**
@@ -116,13 +175,16 @@ public final class MdlRoutines {
      * reference per page and charges the process. Failures are raised; the MDL is left unlocked.
      */
     public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
-        long address = mdl.StartVa + mdl.ByteOffset;
-        long last = address + mdl.ByteCount;
-        long pages = MmLayout.spanPages(address, mdl.ByteCount);
+        long startVa = mdl.StartVa();
+        long byteCount = mdl.ByteCount();
+        long address = startVa + mdl.ByteOffset();
+        long last = address + byteCount;
+        long pages = MmLayout.spanPages(address, byteCount);
+        PfnArray slots = new PfnArray(mdl);
         if (accessMode != KernelMode) {
             // Zero length or wrap-around also fail here (Address >= LastAddress).
             if (Long.compareUnsigned(last, MmLayout.MM_USER_PROBE_ADDRESS) > 0 || Long.compareUnsigned(address, last) >= 0) {
-                mdl.pfnArray[0] = LIST_HEAD;
+                slots.set(0, LIST_HEAD);
                 throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_ACCESS_VIOLATION);
             }
         }
@@ -131,9 +193,9 @@ public final class MdlRoutines {
         // Probe loop: at least one page is touched (a do/while in ReactOS).
         try {
             long va = address;
-            int slot = 0;
+            long slot = 0;
             do {
-                if (slot < mdl.pfnArray.length) mdl.pfnArray[slot++] = LIST_HEAD;
+                slots.set(slot++, LIST_HEAD);
                 // The probe reads one byte of the page (and a write probe writes it back). Only the
                 // reference matters -- its faults, access checks and A/D bits -- not the byte, so
                 // the simulator translates without fetching the data.
@@ -142,22 +204,23 @@ public final class MdlRoutines {
                 va = MmLayout.pageAlign(va) + MmLayout.PAGE_SIZE;
             } while (Long.compareUnsigned(va, last) < 0);
         } catch (RaisedException e) {
-            mdl.Process = null;
+            mdl.setProcess(0);
             throw e;
         }
-        if (operation != IoReadAccess) mdl.setFlag(MDL_WRITE_OPERATION);
-        else mdl.clearFlag(MDL_WRITE_OPERATION);
-        mdl.setFlag(MDL_PAGES_LOCKED);
+        int flags = mdl.MdlFlags();
+        flags = operation != IoReadAccess ? flags | MDL_WRITE_OPERATION : flags & ~MDL_WRITE_OPERATION;
+        mdl.setMdlFlags(flags | MDL_PAGES_LOCKED);
         if (process == null) {
-            mdl.Process = null;
+            mdl.setProcess(0);
             operation = IoReadAccess; // no write check for system addresses
         } else {
-            process.numberOfLockedPages += pages;
-            mdl.Process = process;
+            chargeLockedPages(process.address, pages);
+            mdl.setProcess(process.address);
         }
         long cr3 = mm.currentCr3();
         long page = MmLayout.pageAlign(address);
-        for (int i = 0; i < pages; i++, page += MmLayout.PAGE_SIZE) {
+        boolean ioSpace = false;
+        for (long i = 0; i < pages; i++, page += MmLayout.PAGE_SIZE) {
             long pte;
             while (true) {
                 long ptePa = mm.mmu().walk(cr3, page, null);
@@ -175,11 +238,11 @@ public final class MdlRoutines {
                 throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_ACCESS_VIOLATION);
             }
             long pfn = Pte.pfn(pte);
-            Pfn e = mm.pfnDb.isRam(pfn) ? mm.pfnDb.get(pfn) : null;
-            if (e == null) mdl.setFlag(MDL_IO_SPACE);
-            else lockPage(e);
-            mdl.pfnArray[i] = pfn;
+            if (mm.pfnDb.isRam(pfn) && mm.pfnDb.exists(pfn)) lockPage(pfn);
+            else ioSpace = true;
+            slots.set(i, pfn);
         }
+        if (ioSpace) mdl.setFlag(MDL_IO_SPACE);
     }
 
     /** ProbeForWrite of one byte: range check, then read and write back (copy-on-write, read-only). */
@@ -190,7 +253,10 @@ public final class MdlRoutines {
         mm.translate(va, Access.WRITE, false);
     }
 
-    /** MmProbeAndLockProcessPages (B.7): attaches to the process when it is not the current one. */
+    /**
+     * MmProbeAndLockProcessPages (B.7): attaches to the process when it is not the current one. A
+     * process that has exited has an empty user half: the probe raises STATUS_ACCESS_VIOLATION.
+     */
     public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
         mm.vm.inProcess(process, () -> MmProbeAndLockPages(mdl, accessMode, operation));
     }
@@ -204,64 +270,103 @@ public final class MdlRoutines {
      */
     public void MmUnlockPages(Mdl mdl) {
         if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA)) {
-            MmUnmapLockedPages(mdl.MappedSystemVa, mdl);
+            MmUnmapLockedPages(mdl.MappedSystemVa(), mdl);
         }
         long pages = mdl.pageCount();
-        EProcess process = mdl.Process;
-        if (process != null) {
-            if (process.numberOfLockedPages < pages) {
-                throw mm.kernel.KeBugCheckEx(BugCheckCode.PROCESS_HAS_LOCKED_PAGES, 1, mdl.address, process.numberOfLockedPages, 0);
+        long process = mdl.ProcessAddress();
+        if (process != 0) {
+            long at = process + EProcess.NUMBER_OF_LOCKED_PAGES;
+            long locked = mm.read(at, 8);
+            if (Long.compareUnsigned(locked, pages) < 0) {
+                throw mm.kernel.KeBugCheckEx(BugCheckCode.PROCESS_HAS_LOCKED_PAGES, 1, mdl.address, locked, 0);
             }
-            process.numberOfLockedPages -= pages;
+            mm.write(at, 8, locked - pages);
         }
         boolean write = mdl.hasFlag(MDL_WRITE_OPERATION);
-        for (int i = 0; i < pages && i < mdl.pfnArray.length; i++) {
-            long pfn = mdl.pfnArray[i];
+        PfnArray slots = new PfnArray(mdl);
+        long highest = mm.pfnDb.highestPhysicalPage();
+        for (long i = 0; i < pages; i++) {
+            long pfn = slots.get(i);
             if (pfn == LIST_HEAD) break;
-            if (pfn > mm.pfnDb.highestPhysicalPage()) continue; // I/O space: no PFN entry
-            Pfn e = mm.pfnDb.get(pfn);
-            if (e == null || e.lockCount() <= 0) {
-                throw mm.kernel.KeBugCheckEx(BugCheckCode.PFN_LIST_CORRUPT, 0x07, pfn, e == null ? 0 : e.shareCount, 0);
+            if (Long.compareUnsigned(pfn, highest) > 0) continue; // I/O space: no PFN entry
+            if (!mm.pfnDb.exists(pfn) || mm.pfnDb.lockCount(pfn) <= 0) {
+                throw mm.kernel.KeBugCheckEx(BugCheckCode.PFN_LIST_CORRUPT, 0x07, pfn, mm.pfnDb.shareCount(pfn), 0);
             }
             if (write) {
                 // The device may have written the page: it is dirty whatever its PTE's D bit says.
-                e.modified = true;
-                if (e.pageFileSlot >= 0) {
-                    mm.pagingFile.release(e.pageFileSlot);
-                    e.pageFileSlot = -1;
+                mm.pfnDb.setModified(pfn, true);
+                long slot = mm.pfnDb.pageFileSlot(pfn);
+                if (slot >= 0) {
+                    mm.pagingFile.release(slot);
+                    mm.pfnDb.setPageFileSlot(pfn, -1);
                 }
             }
-            dereference(e);
-            if (e.lockCount() == 0) mm.systemLockPagesCount--;
+            dereference(pfn);
+            if (mm.pfnDb.lockCount(pfn) == 0) mm.systemLockPagesCount--;
         }
         mdl.clearFlag(MDL_PAGES_LOCKED | MDL_IO_SPACE);
     }
 
     // ------------------------------------------------------------------ mapping
 
+    /** The PTE cache bits of a MEMORY_CACHING_TYPE (PAT entries 0, 3, 1 as Windows programs them). */
+    private static long cacheBits(int attribute) {
+        return attribute == Pfn.MI_NON_CACHED ? Pte.PCD | Pte.PWT : attribute == Pfn.MI_WRITE_COMBINED ? Pte.PWT : 0;
+    }
+
+    private static int attributeOf(int cacheType) {
+        return cacheType == MmNonCached ? Pfn.MI_NON_CACHED : cacheType == MmWriteCombined ? Pfn.MI_WRITE_COMBINED : Pfn.MI_CACHED;
+    }
+
+    /**
+     * The attribute a mapping of the page uses: "The routine uses the CacheType parameter only if the
+     * pages that are described by the MDL do not already have a cache type associated with them"
+     * (MmMapLockedPagesSpecifyCache remarks) -- pages from MmAllocatePagesForMdl(Ex) have none;
+     * ordinary RAM is cached, so its existing attribute wins. I/O space takes the request.
+     */
+    private int effectiveAttribute(long pfn, int requested) {
+        if (!mm.pfnDb.isRam(pfn) || !mm.pfnDb.exists(pfn)) return requested;
+        int existing = mm.pfnDb.cacheAttribute(pfn);
+        return existing == Pfn.MI_NOT_MAPPED ? requested : existing;
+    }
+
     /**
      * MmMapLockedPagesSpecifyCache (B.9). KernelMode: reserves system PTEs and maps the MDL's
-     * pages there; NULL or NO_MORE_SYSTEM_PTES (0, pages, free, total) when the pool is exhausted,
-     * as BugCheckOnFailure and MDL_MAPPING_CAN_FAIL decide. UserMode: a new VAD in the current
+     * pages there with each page's cache attribute; NULL or NO_MORE_SYSTEM_PTES (0, pages, free,
+     * total) when the space is exhausted, as BugCheckOnFailure and MDL_MAPPING_CAN_FAIL decide; a
+     * request for another cache type than a page already has, with BugCheckOnFailure, is refused
+     * with MEMORY_MANAGEMENT 0x1000 (bug check 0x1A page). UserMode: a new VAD in the current
      * process; failures are raised, and the MDL does not record the address.
      */
     public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress,
                                              boolean bugCheckOnFailure, int priority) {
+        int flags = mdl.MdlFlags();
         long pages = mdl.pageCount();
-        if (!mdl.hasFlag(MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL)) {
+        int requested = attributeOf(cacheType);
+        PfnArray slots = new PfnArray(mdl);
+        if ((flags & (MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL)) == 0) {
             // Mapping pages nobody locked: MEMORY_MANAGEMENT 0x1233 (kernel-rules.md 1.13).
-            for (int i = 0; i < pages && i < mdl.pfnArray.length; i++) {
-                long pfn = mdl.pfnArray[i];
-                Pfn e = mm.pfnDb.get(pfn);
-                if (pfn != LIST_HEAD && mm.pfnDb.isRam(pfn) && (e == null || e.referenceCount == 0)) {
+            for (long i = 0; i < pages; i++) {
+                long pfn = slots.get(i);
+                if (pfn != LIST_HEAD && mm.pfnDb.isRam(pfn) && mm.pfnDb.referenceCount(pfn) == 0) {
                     throw mm.kernel.KeBugCheckEx(BugCheckCode.MEMORY_MANAGEMENT, 0x1233, pfn, mdl.address, 0);
                 }
             }
         }
-        if (accessMode == UserMode) return mapInUserSpace(mdl, pages, requestedAddress);
-        long base = priorityAllows(pages, priority) ? mm.systemPtes.reserve(pages) : 0;
+        if (accessMode != KernelMode) return mapInUserSpace(mdl, slots, pages, requested, requestedAddress, priority);
+        boolean canFail = (flags & MDL_MAPPING_CAN_FAIL) != 0;
+        if (bugCheckOnFailure && !canFail) {
+            for (long i = 0; i < pages; i++) {
+                long pfn = slots.get(i);
+                if (pfn == LIST_HEAD) break;
+                if (mm.pfnDb.isRam(pfn) && mm.pfnDb.exists(pfn) && effectiveAttribute(pfn, requested) != requested) {
+                    throw mm.kernel.KeBugCheckEx(BugCheckCode.MEMORY_MANAGEMENT, 0x1000, 0, 0, 0);
+                }
+            }
+        }
+        long base = pages > 0 && priorityAllows(pages, priority) ? mm.systemPtes.reserve(pages) : 0;
         if (base == 0) {
-            if (bugCheckOnFailure && !mdl.hasFlag(MDL_MAPPING_CAN_FAIL)) {
+            if (bugCheckOnFailure && !canFail) {
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.NO_MORE_SYSTEM_PTES, 0, pages, mm.systemPtes.free(), mm.systemPtes.total());
             }
             mm.trace.add(Trace.Kind.NOTE, "no system PTEs for the mapping (pages, free)", pages, mm.systemPtes.free());
@@ -269,21 +374,23 @@ public final class MdlRoutines {
         }
         boolean writable = (priority & MdlMappingNoWrite) == 0;
         boolean noExecute = (priority & MdlMappingNoExecute) != 0;
-        long cacheBits = cacheType == MmNonCached ? Pte.PCD | Pte.PWT : cacheType == MmWriteCombined ? Pte.PWT : 0;
-        for (int i = 0; i < pages; i++) {
-            long pfn = mdl.pfnArray[i];
+        long firstPfn = -1;
+        for (long i = 0; i < pages; i++) {
+            long pfn = slots.get(i);
             if (pfn == LIST_HEAD) break;
-            mm.systemPtes.map(base + ((long) i << 12), pfn, writable, noExecute, cacheBits);
+            if (i == 0) firstPfn = pfn;
+            mm.systemPtes.map(base + (i << 12), pfn, writable, noExecute, cacheBits(effectiveAttribute(pfn, requested)));
         }
-        mdl.MappedSystemVa = base + mdl.ByteOffset;
-        mdl.setFlag(MDL_MAPPED_TO_SYSTEM_VA);
-        if (mdl.hasFlag(MDL_PARTIAL)) mdl.setFlag(MDL_PARTIAL_HAS_BEEN_MAPPED);
-        return mdl.MappedSystemVa;
+        long va = base + mdl.ByteOffset();
+        mdl.setMappedSystemVa(va);
+        mdl.setFlag(MDL_MAPPED_TO_SYSTEM_VA | ((flags & MDL_PARTIAL) != 0 ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0));
+        mm.systemPtes.track(base, pages, mdl.address, firstPfn, mdl.StartVa());
+        return va;
     }
 
     /**
      * The priority policy: HighPagePriority fails only when no run is free; NormalPagePriority
-     * keeps 1/256 of the pool back and LowPagePriority 1/16 (MS: "may fail when the system is
+     * keeps 1/256 of the space back and LowPagePriority 1/16 (MS: "may fail when the system is
      * very low / fairly low on resources"; the thresholds are this simulator's choice).
      */
     private boolean priorityAllows(long pages, int priority) {
@@ -292,31 +399,43 @@ public final class MdlRoutines {
         return mm.systemPtes.free() - pages >= reserve;
     }
 
-    private long mapInUserSpace(Mdl mdl, long pages, long requestedAddress) {
+    /**
+     * MiMapLockedPagesInUserSpace: a VAD of locked pages in the current process. Its PTEs are
+     * user, never executable, read-only with MdlMappingNoWrite, with each frame's cache attribute
+     * (MmMapLockedPagesSpecifyCache remarks). They hold no PFN references: the MDL's lock does.
+     */
+    private long mapInUserSpace(Mdl mdl, PfnArray slots, long pages, int requested, long requestedAddress, int priority) {
         EProcess process = mm.currentProcess();
+        if (process == null || process.hasExited()) throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_PROCESS_IS_TERMINATING);
         long size = pages << 12;
+        if (pages == 0 || Long.compareUnsigned(size, MmLayout.MM_HIGHEST_VAD_ADDRESS) > 0) {
+            throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_INVALID_ADDRESS);
+        }
         long base;
         if (requestedAddress == 0) {
             base = findFreeUserRange(process, size);
             if (base == 0) throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_NO_MEMORY);
         } else {
             base = requestedAddress;
-            if ((base & 0xFFF) != 0 || Long.compareUnsigned(base + size - 1, MmLayout.MM_HIGHEST_VAD_ADDRESS) > 0) {
+            if ((base & 0xFFF) != 0 || Long.compareUnsigned(base + size - 1, MmLayout.MM_HIGHEST_VAD_ADDRESS) > 0
+                    || Long.compareUnsigned(base, MmLayout.MM_LOWEST_USER_ADDRESS) < 0) {
                 throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_INVALID_ADDRESS);
             }
             if (mm.vm.overlaps(process, base, base + size - 1)) {
                 throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_CONFLICTING_ADDRESSES);
             }
         }
-        Vad vad = new Vad(base >>> 12, (base + size - 1) >>> 12, Protection.MM_READWRITE, true, Vad.Type.MDL_MAPPING);
+        boolean writable = (priority & MdlMappingNoWrite) == 0;
+        Vad vad = new Vad(base >>> 12, (base + size - 1) >>> 12, writable ? Protection.MM_READWRITE : Protection.MM_READONLY,
+                true, Vad.Type.MDL_MAPPING);
         process.vads.put(vad.startingVpn, vad);
-        for (int i = 0; i < pages; i++) {
-            long pfn = mdl.pfnArray[i];
+        for (long i = 0; i < pages; i++) {
+            long pfn = slots.get(i);
             if (pfn == LIST_HEAD) break;
-            long pte = Pte.valid(pfn, true, true, false, true);
-            mm.mmu().writePte(mm.currentCr3(), base + ((long) i << 12), pte, mm.tableAllocator());
+            long pte = Pte.valid(pfn, writable, true, false, true) | cacheBits(effectiveAttribute(pfn, requested));
+            mm.mmu().writePte(mm.currentCr3(), base + (i << 12), pte, mm.tableAllocator());
         }
-        return base + mdl.ByteOffset;
+        return base + mdl.ByteOffset();
     }
 
     private long findFreeUserRange(EProcess process, long size) {
@@ -332,32 +451,46 @@ public final class MdlRoutines {
 
     /** MmGetSystemAddressForMdlSafe (A.3): the existing address, or a new kernel mapping, or NULL. */
     public long MmGetSystemAddressForMdlSafe(Mdl mdl, int priority) {
-        if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) return mdl.MappedSystemVa;
+        if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) return mdl.MappedSystemVa();
         return MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, 0, false, priority);
     }
 
     /**
-     * MmUnmapLockedPages (B.11). A system address: the MDL must be mapped there, else
-     * SYSTEM_PTE_MISUSE 6 (never or no longer mapped: MDL, VA, pages) or 3 (a different address:
-     * MDL, expected, requested); the PTEs are zeroed, shot down and freed, MappedSystemVa keeps its
-     * stale value. A user address: the MDL VAD containing it is removed, or nothing happens.
+     * MmUnmapLockedPages (B.11). A system address: the MDL must be mapped, else SYSTEM_PTE_MISUSE 6
+     * (never or no longer mapped: MDL, VA, pages). Without PTE tracking (Windows's default) nothing
+     * checks that the address is the MDL's: the PTEs at the address given are zeroed, shot down and
+     * released, whatever they mapped. With TrackPtes = 3 the tracking entry is checked: wrong address
+     * 0xDA 3 (tracker, expected, given), another page count 2 (tracker, expected, given), a first PFN
+     * or StartVa changed since the mapping 4 or 5. MappedSystemVa keeps its stale value. A user
+     * address: the locked-pages VAD containing it is removed, or nothing happens.
      */
     public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
-        long pages = mdl.pageCount();
         if (!MmLayout.isUserAddress(baseAddress)) {
-            if (!mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA)) {
+            int flags = mdl.MdlFlags();
+            long pages = mdl.pageCount();
+            if ((flags & MDL_MAPPED_TO_SYSTEM_VA) == 0) {
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x06, mdl.address, baseAddress, pages);
             }
-            long expected = MmLayout.pageAlign(mdl.MappedSystemVa);
-            if (MmLayout.pageAlign(baseAddress) != expected) {
-                throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x03, mdl.address, expected, baseAddress);
+            long expected = MmLayout.pageAlign(mdl.MappedSystemVa());
+            long given = MmLayout.pageAlign(baseAddress);
+            if (mm.systemPtes.trackPtes() >= 3) {
+                SystemPtes.Tracker t = mm.systemPtes.tracker(given);
+                SystemPtes.Tracker mine = mm.systemPtes.tracker(expected);
+                long tracker = mine != null ? mine.address() : t != null ? t.address() : 0;
+                if (given != expected || t == null) {
+                    throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x03, tracker, expected, baseAddress);
+                }
+                if (t.count() != pages) throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x02, tracker, t.count(), pages);
+                if (pages > 0 && t.firstPfn() != mdl.pfn(0)) throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x04, tracker, t.firstPfn(), mdl.pfn(0));
+                if (t.startVa() != mdl.StartVa()) throw mm.kernel.KeBugCheckEx(BugCheckCode.SYSTEM_PTE_MISUSE, 0x05, tracker, t.startVa(), mdl.StartVa());
             }
-            mm.systemPtes.release(expected, pages);
+            mm.systemPtes.untrack(given);
+            mm.systemPtes.release(given, pages);
             mdl.clearFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
             return;
         }
         EProcess process = mm.currentProcess();
-        Vad vad = process.findVad(baseAddress);
+        Vad vad = process == null ? null : process.findVad(baseAddress);
         if (vad == null || vad.type != Vad.Type.MDL_MAPPING) return;
         process.vads.remove(vad.startingVpn);
         for (long va = vad.start(); va < vad.start() + vad.size(); va += MmLayout.PAGE_SIZE) {
@@ -374,75 +507,85 @@ public final class MdlRoutines {
      * taken. A page that is not resident bug-checks MEMORY_MANAGEMENT 0x1240 (MDL, PTE address).
      */
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
-        mdl.Process = null;
-        mdl.MappedSystemVa = mdl.StartVa + mdl.ByteOffset;
+        long startVa = mdl.StartVa();
+        mdl.setProcess(0);
+        mdl.setMappedSystemVa(startVa + mdl.ByteOffset());
         long pages = mdl.pageCount();
+        PfnArray slots = new PfnArray(mdl);
         long last = -1;
-        for (int i = 0; i < pages; i++) {
-            long va = mdl.StartVa + ((long) i << 12);
+        for (long i = 0; i < pages; i++) {
+            long va = startVa + (i << 12);
             long ptePa = mm.ptePhysicalAddress(va);
             long pte = ptePa < 0 ? 0 : mm.memory().readQword(ptePa);
             if (!Pte.isValid(pte)) {
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.MEMORY_MANAGEMENT, 0x1240, mdl.address, ptePa, 0);
             }
             last = Pte.pfn(pte);
-            mdl.pfnArray[i] = last;
+            slots.set(i, last);
         }
-        mdl.setFlag(MDL_SOURCE_IS_NONPAGED_POOL);
-        if (last >= 0 && !mm.pfnDb.isRam(last)) mdl.setFlag(MDL_IO_SPACE);
+        mdl.setFlag(MDL_SOURCE_IS_NONPAGED_POOL | (last >= 0 && !mm.pfnDb.isRam(last) ? MDL_IO_SPACE : 0));
     }
 
     /** MmPrepareMdlForReuse (B.12): releases only a partial MDL's own mapping. */
     public void MmPrepareMdlForReuse(Mdl mdl) {
         if (mdl.hasFlag(MDL_PARTIAL_HAS_BEEN_MAPPED)) {
-            MmUnmapLockedPages(mdl.MappedSystemVa, mdl);
+            MmUnmapLockedPages(mdl.MappedSystemVa(), mdl);
         }
     }
 
     /**
-     * MmAllocatePagesForMdlEx (B.13): physical pages in [low, high] (skipping by {@code skip}),
-     * each with reference and share count 1 and the private PteFrame marker; fewer than asked is
-     * success (check ByteCount), none is NULL. Zeroed unless MM_DONT_ZERO_ALLOCATION (Microsoft's
-     * contract; ReactOS zeroes regardless).
+     * MmAllocatePagesForMdlEx (B.13): physical pages in [LowAddress, HighAddress], then in that
+     * window moved up by SkipBytes, and so on, while the window lies in memory; each page with
+     * reference and share count 1, the private PteFrame marker and no cache attribute yet. Fewer than
+     * asked is success (check ByteCount), none is NULL, and so is a request the pool cannot give an
+     * MDL for: the routine never bug-checks for lack of memory. At most 4 GB - PAGE_SIZE per call, so
+     * ByteCount fits its ULONG. Zeroed unless MM_DONT_ZERO_ALLOCATION (Microsoft's contract; ReactOS
+     * zeroes regardless). https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmallocatepagesformdlex
      */
     public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes,
                                        int cacheType, int flags) {
         if ((flags & ~MM_ALLOCATE_VALID_FLAGS) != 0 || (skipBytes & 0xFFF) != 0 || totalBytes == 0) return null;
-        long wanted = MmLayout.bytesToPages(totalBytes);
-        long lowPfn = lowAddress >>> 12;
-        long highPfn = Math.min(highAddress >>> 12, mm.pfnDb.highestPhysicalPage());
-        Mdl mdl = allocate((int) Math.min(wanted + 1, Integer.MAX_VALUE - 8));
+        long wanted = MmLayout.bytesToPages(Long.compareUnsigned(totalBytes, MAX_MDL_BYTES) > 0 ? MAX_MDL_BYTES : totalBytes);
+        // The MDL comes first; when pool cannot hold it, ask for fewer pages (1/16 less each time, ReactOS freelist.c).
+        Mdl mdl = null;
+        while (wanted > 0 && (mdl = allocate(wanted + 1)) == null) wanted -= Math.max(1, wanted / 16);
+        if (mdl == null) return null;
         MmInitializeMdl(mdl, 0, wanted << 12);
-        int found = 0;
-        while (found < wanted) {
-            long pfn = mm.allocatePage((flags & MM_DONT_ZERO_ALLOCATION) == 0);
-            if (pfn < 0) break;
-            Pfn e = mm.pfnDb.get(pfn);
-            if (pfn < lowPfn || pfn > highPfn) {
-                mm.freePage(e);
-                break;
+        PfnArray slots = new PfnArray(mdl);
+        long found = 0;
+        long low = lowAddress >>> 12;
+        long high = Math.min(highAddress >>> 12, mm.pfnDb.highestPhysicalPage());
+        long skip = skipBytes >>> 12;
+        boolean zero = (flags & MM_DONT_ZERO_ALLOCATION) == 0;
+        while (found < wanted && Long.compareUnsigned(low, high) <= 0) {
+            long pfn;
+            while (found < wanted && (pfn = mm.allocatePageInRange(low, high, zero)) >= 0) {
+                mm.pfnDb.setReferenceCount(pfn, 1);
+                mm.pfnDb.setShareCount(pfn, 1);
+                mm.pfnDb.setPteFrame(pfn, Pfn.MDL_PAGES_PTE_FRAME);
+                mm.pfnDb.setCacheAttribute(pfn, Pfn.MI_NOT_MAPPED);
+                slots.set(found++, pfn);
             }
-            e.referenceCount = 1;
-            e.shareCount = 1;
-            e.pteFrame = Pfn.MDL_PAGES_PTE_FRAME;
-            e.cacheAttribute = (byte) (cacheType == MmNonCached ? 0 : cacheType == MmWriteCombined ? 2 : 1);
-            mdl.pfnArray[found++] = pfn;
+            if (skip == 0) break;
+            low += skip;
+            high = Math.min(high + skip, mm.pfnDb.highestPhysicalPage());
         }
-        if (found < wanted && (flags & MM_ALLOCATE_FULLY_REQUIRED) != 0 || found == 0) {
-            for (int i = 0; i < found; i++) freeAllocatedPage(mm.pfnDb.get(mdl.pfnArray[i]));
+        if ((found < wanted && (flags & MM_ALLOCATE_FULLY_REQUIRED) != 0) || found == 0) {
+            for (long i = 0; i < found; i++) freeAllocatedPage(slots.get(i));
             free(mdl);
             return null;
         }
-        mdl.ByteCount = (long) found << 12;
-        mdl.pfnArray[found] = LIST_HEAD;
-        mdl.Process = null;
+        mdl.setByteCount(found << 12);
+        if (found < wanted) slots.set(found, LIST_HEAD);
+        mdl.setProcess(0);
         mdl.setFlag(MDL_PAGES_LOCKED);
         return mdl;
     }
 
-    private void freeAllocatedPage(Pfn e) {
-        e.shareCount--;
-        dereference(e);
+    private void freeAllocatedPage(long pfn) {
+        mm.pfnDb.addShare(pfn, -1);
+        mm.pfnDb.setCacheAttribute(pfn, Pfn.MI_CACHED);
+        dereference(pfn);
     }
 
     /**
@@ -451,18 +594,18 @@ public final class MdlRoutines {
      * MEMORY_MANAGEMENT 0x1236 (MDL, PFN-array slot, PFN).
      */
     public void MmFreePagesFromMdl(Mdl mdl) {
-        if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA)) MmUnmapLockedPages(mdl.MappedSystemVa, mdl);
+        if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA)) MmUnmapLockedPages(mdl.MappedSystemVa(), mdl);
         long pages = mdl.pageCount();
-        for (int i = 0; i < pages && i < mdl.pfnArray.length; i++) {
-            long pfn = mdl.pfnArray[i];
+        PfnArray slots = new PfnArray(mdl);
+        for (long i = 0; i < pages; i++) {
+            long pfn = slots.get(i);
             if (pfn == LIST_HEAD) break;
-            Pfn e = mm.pfnDb.get(pfn);
-            if (e == null || e.pteFrame != Pfn.MDL_PAGES_PTE_FRAME || e.referenceCount == 0) {
+            if (!mm.pfnDb.exists(pfn) || mm.pfnDb.pteFrame(pfn) != Pfn.MDL_PAGES_PTE_FRAME || mm.pfnDb.referenceCount(pfn) == 0) {
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.MEMORY_MANAGEMENT, 0x1236, mdl.address, mdl.pfnSlotAddress(i), pfn);
             }
-            e.pteFrame = 0;
-            freeAllocatedPage(e);
-            mdl.pfnArray[i] = LIST_HEAD;
+            mm.pfnDb.setPteFrame(pfn, 0);
+            freeAllocatedPage(pfn);
+            slots.set(i, LIST_HEAD);
         }
         mdl.clearFlag(MDL_PAGES_LOCKED);
     }
@@ -486,8 +629,8 @@ public final class MdlRoutines {
     }
 
     private long checkProbe(long address, long length, int alignment) {
-        // Alignment must be 1, 2, 4, 8 or 16 (ReactOS asserts it; a free build just divides by it).
-        if (alignment > 0 && Long.remainderUnsigned(address, alignment) != 0) throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_DATATYPE_MISALIGNMENT);
+        // Alignment must be 1, 2, 4, 8 or 16: ReactOS asserts it, and a free build masks with Alignment - 1.
+        if ((address & ((alignment & 0xFFFFFFFFL) - 1) & 0xFFFFFFFFL) != 0) throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_DATATYPE_MISALIGNMENT);
         long end = address + length;
         if (Long.compareUnsigned(end, address) < 0 || Long.compareUnsigned(end, MmLayout.MM_USER_PROBE_ADDRESS) > 0) {
             throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_ACCESS_VIOLATION);

@@ -12,14 +12,16 @@ import ntspec.ke.Irql;
 import ntspec.ke.Kernel;
 import ntspec.ke.NtStatus;
 import ntspec.ke.Processor;
+import ntspec.nt.KernelMemory;
 import ntspec.trace.Trace;
 
 /**
  * The memory manager's core: frames and the PFN database, the page-fault handler (MmAccessFault),
- * memory references made through the MMU, working-set trimming and the paging file, and process
- * address spaces. Pools, system PTEs, virtual memory calls and MDL routines are beside it.
+ * memory references made through the MMU (this is the {@link KernelMemory} every structure view
+ * reads through), working-set trimming and the paging file, and process address spaces. Pools,
+ * system PTEs, virtual memory calls and MDL routines are beside it.
  */
-public final class Mm {
+public final class Mm implements KernelMemory {
     /** First frame handed out; the low 1 MiB stays with the firmware, so PFN 0 is never in use. */
     public static final long FIRST_USABLE_PFN = 0x100;
 
@@ -35,6 +37,8 @@ public final class Mm {
     public final MdlRoutines mdl;
     public final long systemDirectoryTableBase;
     private final Mmu.TableAllocator tableAllocator = this::newPageTable;
+    /** Process objects by the address of their EPROCESS (what MDL->Process and IRPs point at). */
+    private final java.util.Map<Long, EProcess> processes = new java.util.HashMap<>();
 
     // Counters (what !vm and perfmon show).
     long pageFaults;
@@ -78,11 +82,10 @@ public final class Mm {
 
     private static long takeForBoot(PfnDatabase db) {
         long pfn = db.takeZeroed();
-        Pfn e = db.entry(pfn);
-        e.location = Pfn.ACTIVE_AND_VALID;
-        e.referenceCount = 1;
-        e.shareCount = 1;
-        e.pageTable = true;
+        db.reset(pfn);
+        db.setReferenceCount(pfn, 1);
+        db.setShareCount(pfn, 1);
+        db.setPageTable(pfn, true);
         return pfn;
     }
 
@@ -118,19 +121,27 @@ public final class Mm {
             }
         }
         if (pfn < 0) return -1;
-        Pfn e = pfnDb.entry(pfn);
-        e.location = Pfn.ACTIVE_AND_VALID;
-        e.referenceCount = 0;
-        e.shareCount = 0;
-        e.pageFileSlot = -1;
-        e.pteAddress = -1;
-        e.pteFrame = 0;
-        e.pageTable = false;
-        e.cacheAttribute = 1;
+        pfnDb.reset(pfn);
         return pfn;
     }
 
-    /** A page that must be had (page tables, nonpaged pool): no page at all is fatal. */
+    /**
+     * A page whose frame number lies in [low, high] (MmAllocatePagesForMdlEx's physical range):
+     * never-used frames first, then the zeroed and free lists. -1 when the range has none.
+     */
+    long allocatePageInRange(long low, long high, boolean zeroed) {
+        long pfn = pfnDb.takeFreshInRange(low, high);
+        if (pfn < 0) pfn = pfnDb.takeFromInRange(Pfn.ZERO_PAGE_LIST, low, high);
+        if (pfn < 0) {
+            pfn = pfnDb.takeFromInRange(Pfn.FREE_PAGE_LIST, low, high);
+            if (pfn >= 0 && zeroed) mem.zeroFrame(pfn);
+        }
+        if (pfn < 0) return -1;
+        pfnDb.reset(pfn);
+        return pfn;
+    }
+
+    /** A page that must be had (page tables): no page at all is fatal, as Windows's MiEnsureAvailablePageOrWait ends. */
     long allocatePageOrBugCheck(boolean zeroed) {
         long pfn = allocatePage(zeroed);
         if (pfn < 0) {
@@ -140,24 +151,25 @@ public final class Mm {
     }
 
     /** Returns a page nobody references to the free list and drops its paging-file copy. */
-    void freePage(Pfn e) {
-        if (e.pageFileSlot >= 0) {
-            pagingFile.release(e.pageFileSlot);
-            e.pageFileSlot = -1;
+    void freePage(long pfn) {
+        long slot = pfnDb.pageFileSlot(pfn);
+        if (slot >= 0) {
+            pagingFile.release(slot);
+            pfnDb.setPageFileSlot(pfn, -1);
         }
-        e.pteAddress = -1;
-        e.shareCount = 0;
-        e.referenceCount = 0;
-        e.pageTable = false;
-        pfnDb.insert(e, Pfn.FREE_PAGE_LIST);
+        pfnDb.setPteAddress(pfn, -1);
+        pfnDb.setShareCount(pfn, 0);
+        pfnDb.setReferenceCount(pfn, 0);
+        pfnDb.setPageTable(pfn, false);
+        pfnDb.setModified(pfn, false);
+        pfnDb.insert(pfn, Pfn.FREE_PAGE_LIST);
     }
 
     private long newPageTable(int level, long va) {
         long pfn = allocatePageOrBugCheck(true);
-        Pfn e = pfnDb.entry(pfn);
-        e.referenceCount = 1;
-        e.shareCount = 1;
-        e.pageTable = true;
+        pfnDb.setReferenceCount(pfn, 1);
+        pfnDb.setShareCount(pfn, 1);
+        pfnDb.setPageTable(pfn, true);
         return pfn;
     }
 
@@ -191,6 +203,17 @@ public final class Mm {
         return mmu.walk(currentCr3(), va, null);
     }
 
+    // ------------------------------------------------------------------ processes
+
+    void register(EProcess process) {
+        processes.put(process.address, process);
+    }
+
+    /** The process whose EPROCESS is at address, or null (a stale or wild pointer). */
+    public EProcess processAt(long address) {
+        return processes.get(address);
+    }
+
     // ------------------------------------------------------------------ memory references
 
     /**
@@ -221,6 +244,7 @@ public final class Mm {
         mem.writeByte(translate(va, Access.WRITE, userMode), value);
     }
 
+    /** Reads length bytes (length must fit in memory; callers bound it by what they can touch). */
     public byte[] read(long va, int length, boolean userMode) {
         byte[] out = new byte[length];
         for (int i = 0; i < length; i++) out[i] = (byte) readByte(va + i, userMode);
@@ -231,9 +255,80 @@ public final class Mm {
         for (int i = 0; i < data.length; i++) writeByte(va + i, data[i], userMode);
     }
 
+    /**
+     * RtlCopyMemory as kernel code runs it: forward, one chunk at a time up to the next page
+     * boundary of either buffer, translating the source page and then the destination page, so a
+     * fault stops the copy where the first inaccessible page lies (the bytes before it are copied).
+     */
+    public void copyForward(long destination, long source, long length) {
+        long done = 0;
+        while (Long.compareUnsigned(done, length) < 0) {
+            long s = source + done;
+            long d = destination + done;
+            long chunk = Math.min(0x1000 - (s & 0xFFF), 0x1000 - (d & 0xFFF));
+            if (Long.compareUnsigned(length - done, chunk) < 0) chunk = length - done;
+            long spa = translate(s, Access.READ, false);
+            long dpa = translate(d, Access.WRITE, false);
+            for (long i = 0; i < chunk; i++) mem.writeByte(dpa + i, mem.readByte(spa + i));
+            done += chunk;
+        }
+    }
+
     /** Executes from va (an instruction fetch). */
     public void execute(long va, boolean userMode) {
         translate(va, Access.EXECUTE, userMode);
+    }
+
+    /**
+     * A kernel-mode read of a structure member: faults as the CPU takes them. Once the machine has
+     * bug-checked no code runs any more, and what is read is what the debugger reads of the dump
+     * (invalid memory reads as 0).
+     */
+    @Override
+    public long read(long va, int size) {
+        if (kernel.bugCheck() != null) {
+            Long v = peek(va, size);
+            return v == null ? 0 : v;
+        }
+        if ((va & 0xFFF) + size <= 0x1000) {
+            return mem.read(translate(va, Access.READ, false), size);
+        }
+        long v = 0;
+        for (int i = 0; i < size; i++) v |= (long) readByte(va + i, false) << (8 * i);
+        return v;
+    }
+
+    /** A kernel-mode write of a structure member. */
+    @Override
+    public void write(long va, int size, long value) {
+        if ((va & 0xFFF) + size <= 0x1000) {
+            mem.write(translate(va, Access.WRITE, false), size, value);
+            return;
+        }
+        for (int i = 0; i < size; i++) writeByte(va + i, (int) (value >>> (8 * i)), false);
+    }
+
+    /**
+     * The debugger's read (dq, dt): physical memory through the current page tables, without
+     * faulting and without touching A/D bits. Null when a byte of the range is not valid.
+     */
+    public Long peek(long va, int size) {
+        return peekIn(currentCr3(), va, size);
+    }
+
+    /** {@link #peek} through another address space's page tables. */
+    public Long peekIn(long cr3, long va, int size) {
+        long v = 0;
+        for (int i = 0; i < size; ) {
+            long a = va + i;
+            long pte = Mmu.isCanonical(a) ? mmu.readPte(cr3, a) : 0;
+            if (!Pte.isValid(pte)) return null;
+            int inPage = (int) Math.min(size - i, 0x1000 - (a & 0xFFF));
+            long pa = (Pte.pfn(pte) << 12) | (a & 0xFFF);
+            for (int j = 0; j < inPage; j++) v |= (long) mem.readByte(pa + j) << (8 * (i + j));
+            i += inPage;
+        }
+        return v;
     }
 
     // ------------------------------------------------------------------ the page-fault handler
@@ -258,9 +353,18 @@ public final class Mm {
         if (irql > Irql.APC_LEVEL) {
             // Nothing is resolved above APC_LEVEL, not even a standby page; no handler is asked.
             if (pf.isProtectionViolation() && !userVa) systemProtectionFault(va, access);
+            if (!userVa && kernel.isUnloadedImageAddress(va)) {
+                // An address of a driver that has been unloaded, touched at raised IRQL (bug check 0xD4).
+                throw kernel.KeBugCheckEx(BugCheckCode.SYSTEM_SCAN_AT_RAISED_IRQL_CAUGHT_IMPROPER_DRIVER_UNLOAD, va, irql,
+                        access == Access.WRITE ? 1 : 0, ip);
+            }
             int code = kernel.runningDriverCode() ? BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL
                     : BugCheckCode.IRQL_NOT_LESS_OR_EQUAL;
             throw kernel.KeBugCheckEx(code, va, irql, access == Access.WRITE ? 1 : access == Access.EXECUTE ? 8 : 0, ip);
+        }
+        if (userVa && !userMode && access == Access.EXECUTE && pf.isProtectionViolation()) {
+            // Kernel code jumping to a user page: SMEP refuses the fetch (bug check 0xFC).
+            throw kernel.KeBugCheckEx(BugCheckCode.ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY, va, readPte(va), 0, 0);
         }
         if (userVa) {
             resolveUserFault(va, access, avInfo);
@@ -285,12 +389,16 @@ public final class Mm {
 
     private void resolveUserFault(long va, Access access, long avInfo) {
         EProcess process = currentProcess();
-        Vad vad = process.findVad(va);
+        Vad vad = process == null ? null : process.findVad(va);
         if (vad == null) throw kernel.raise(NtStatus.STATUS_ACCESS_VIOLATION, avInfo, va);
         long ptePa = mmu.walk(currentCr3(), va, tableAllocator);
         long pte = mem.readQword(ptePa);
         if (Pte.isValid(pte)) {
             // Present but the access is not allowed: write to read-only or execute of NX.
+            throw kernel.raise(NtStatus.STATUS_ACCESS_VIOLATION, avInfo, va);
+        }
+        if (vad.type == Vad.Type.MDL_MAPPING) {
+            // A locked-pages mapping is valid for its whole life; an invalid PTE in it was unmapped.
             throw kernel.raise(NtStatus.STATUS_ACCESS_VIOLATION, avInfo, va);
         }
         int prot;
@@ -317,47 +425,57 @@ public final class Mm {
     }
 
     private void resolveSystemFault(PageFault pf, long va, Access access, long ip) {
+        if (pool.isPagedPoolAddress(va) && pool.isLivePagedPage(va)) {
+            // Paged pool is demand-zero until first touched: its page tables and PTEs appear at the first fault.
+            long ptePa = mmu.walk(systemDirectoryTableBase, va, tableAllocator);
+            long pte = mem.readQword(ptePa);
+            if (Pte.isValid(pte)) systemProtectionFault(va, access);
+            int prot = pte == 0 ? Protection.MM_READWRITE : Pte.protection(pte);
+            makeResident(ptePa, va, pte == 0 ? Pte.demandZero(prot) : pte, prot, false);
+            return;
+        }
         long ptePa = ptePhysicalAddress(va);
         if (ptePa < 0) {
-            throw kernel.KeBugCheckEx(BugCheckCode.PAGE_FAULT_IN_NONPAGED_AREA, va, p2Of(access), ip, 2);
+            throw systemFaultBugCheck(va, access, ip, 2);
         }
         long pte = mem.readQword(ptePa);
         if (Pte.isValid(pte)) systemProtectionFault(va, access);
-        if (pte != 0 && pool.isPagedPoolAddress(va)) {
-            makeResident(ptePa, va, pte, Pte.protection(pte), false);
-            return;
+        throw systemFaultBugCheck(va, access, ip, 0);
+    }
+
+    /** 0x50 for an invalid system address, refined to 0xCE for an address of an unloaded driver. */
+    private RuntimeException systemFaultBugCheck(long va, Access access, long ip, long type) {
+        if (kernel.isUnloadedImageAddress(va)) {
+            throw kernel.KeBugCheckEx(BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, va,
+                    access == Access.WRITE ? 1 : 0, ip, 0);
         }
-        throw kernel.KeBugCheckEx(BugCheckCode.PAGE_FAULT_IN_NONPAGED_AREA, va, p2Of(access), ip, 0);
+        throw kernel.KeBugCheckEx(BugCheckCode.PAGE_FAULT_IN_NONPAGED_AREA, va, p2Of(access), ip, type);
     }
 
     /** Makes an invalid PTE valid: a transition (soft) fault, a paging-file (hard) fault or demand zero. */
     private void makeResident(long ptePa, long va, long pte, int prot, boolean user) {
         long pfn;
-        Pfn e;
         if (Pte.isTransition(pte)) {
             pfn = Pte.pfn(pte);
-            e = pfnDb.get(pfn);
-            pfnDb.unlink(e);
+            pfnDb.unlink(pfn);
             transitionFaults++;
         } else if (Pte.pageFileNumber(pte) != 0) {
             long slot = Pte.pageFileSlot(pte);
             pfn = allocatePageForFault();
             mem.copyIn(pfn, pagingFile.read(slot));
-            e = pfnDb.get(pfn);
-            e.pageFileSlot = slot;
+            pfnDb.setPageFileSlot(pfn, slot);
             hardFaults++;
         } else {
             pfn = allocatePageForFault();
-            e = pfnDb.get(pfn);
             demandZeroFaults++;
         }
-        e.location = Pfn.ACTIVE_AND_VALID;
-        e.shareCount = 1;
-        e.referenceCount++;
-        e.pteAddress = ptePa;
-        e.va = va;
-        e.protection = prot;
-        e.pteFrame = ptePa >>> PAGE_SHIFT;
+        pfnDb.setLocation(pfn, Pfn.ACTIVE_AND_VALID);
+        pfnDb.setShareCount(pfn, 1);
+        pfnDb.addReference(pfn, 1);
+        pfnDb.setPteAddress(pfn, ptePa);
+        pfnDb.setVa(pfn, va);
+        pfnDb.setProtection(pfn, prot);
+        pfnDb.setPteFrame(pfn, ptePa >>> PAGE_SHIFT);
         mmu.writePteAt(ptePa, va, validPte(pfn, prot, user));
     }
 
@@ -378,10 +496,9 @@ public final class Mm {
     /**
      * Trims the whole working set of a process: every valid, unlocked user page leaves it (clean
      * pages to the standby list, dirty ones to the modified list) and its PTE becomes a transition
-     * PTE. Pages locked by an MDL stay: the issue's model, and what MiFreeWsle does for a page
-     * whose reference count shows an I/O lock. With {@code toPagingFile} the modified pages are
-     * written and the standby pages repurposed, so the next touch is a hard fault.
-     * Returns the number of pages trimmed.
+     * PTE. Pages locked by an MDL stay: what MiFreeWsle does for a page whose reference count shows
+     * an I/O lock. With {@code toPagingFile} the modified pages are written and the standby pages
+     * repurposed, so the next touch is a hard fault. Returns the number of pages trimmed.
      */
     public long trimWorkingSet(EProcess process, boolean toPagingFile) {
         long trimmed = forEachValidPte(process.directoryTableBase, 0, 256, false);
@@ -390,7 +507,10 @@ public final class Mm {
         return trimmed;
     }
 
-    /** Trims pageable system memory (paged pool): the system working set. */
+    /**
+     * Trims pageable system memory (paged pool): the system working set. With {@code toPagingFile}
+     * the trimmed pages are also written out and repurposed.
+     */
     public long trimSystemWorkingSet(boolean toPagingFile) {
         long trimmed = forEachValidPte(systemDirectoryTableBase, 256, 512, true);
         trace.add(Trace.Kind.NOTE, "system working set trimmed, pages", trimmed);
@@ -402,8 +522,8 @@ public final class Mm {
     public void pageOutAll() {
         writeModifiedPages();
         while (pfnDb.head(Pfn.STANDBY_PAGE_LIST) >= 0) {
-            Pfn e = pfnDb.get(repurposeStandby());
-            pfnDb.insert(e, Pfn.FREE_PAGE_LIST);
+            long pfn = repurposeStandby();
+            pfnDb.insert(pfn, Pfn.FREE_PAGE_LIST);
         }
     }
 
@@ -440,51 +560,62 @@ public final class Mm {
     }
 
     private boolean trimPage(long ptePa, long va, long pte) {
-        Pfn e = pfnDb.get(Pte.pfn(pte));
-        if (e == null || e.pageTable || e.pteAddress != ptePa) return false; // I/O space or a second mapping
-        if (e.lockCount() > 0) return false; // locked for I/O: stays in the working set
-        boolean dirty = (pte & Pte.D) != 0 || e.modified;
-        mmu.writePteAt(ptePa, va, Pte.transition(e.pfn, e.protection));
+        long pfn = Pte.pfn(pte);
+        if (!pfnDb.exists(pfn) || pfnDb.isPageTable(pfn) || pfnDb.pteAddress(pfn) != ptePa) return false; // I/O space or a second mapping
+        if (pfnDb.lockCount(pfn) > 0) return false; // locked for I/O: stays in the working set
+        boolean dirty = (pte & Pte.D) != 0 || pfnDb.isModified(pfn);
+        mmu.writePteAt(ptePa, va, Pte.transition(pfn, pfnDb.protection(pfn)));
         flushTlb(va);
-        e.shareCount = 0;
-        e.referenceCount--;
-        if (dirty && e.pageFileSlot >= 0) {
-            pagingFile.release(e.pageFileSlot); // the copy in the paging file is stale now
-            e.pageFileSlot = -1;
+        pfnDb.setShareCount(pfn, 0);
+        pfnDb.addReference(pfn, -1);
+        long slot = pfnDb.pageFileSlot(pfn);
+        if (dirty && slot >= 0) {
+            pagingFile.release(slot); // the copy in the paging file is stale now
+            pfnDb.setPageFileSlot(pfn, -1);
         }
-        e.modified = dirty;
-        pfnDb.insert(e, dirty ? Pfn.MODIFIED_PAGE_LIST : Pfn.STANDBY_PAGE_LIST);
+        pfnDb.setModified(pfn, dirty);
+        pfnDb.insert(pfn, dirty ? Pfn.MODIFIED_PAGE_LIST : Pfn.STANDBY_PAGE_LIST);
         return true;
     }
 
-    /** The modified page writer: writes modified pages to the paging file; they move to standby. */
+    /**
+     * The modified page writer: writes modified pages to the paging file; they move to standby. A
+     * page that already has a current copy in the file keeps that slot (no second slot is taken).
+     */
     public void writeModifiedPages() {
         long pfn;
         while ((pfn = pfnDb.takeFrom(Pfn.MODIFIED_PAGE_LIST)) >= 0) {
-            Pfn e = pfnDb.get(pfn);
-            long slot = pagingFile.write(mem.copyOut(pfn));
+            long slot = pfnDb.pageFileSlot(pfn);
             if (slot < 0) {
-                pfnDb.insert(e, Pfn.MODIFIED_PAGE_LIST);
-                trace.add(Trace.Kind.NOTE, "paging file full");
-                return;
+                slot = pagingFile.write(mem.copyOut(pfn));
+                if (slot < 0) {
+                    pfnDb.insert(pfn, Pfn.MODIFIED_PAGE_LIST);
+                    trace.add(Trace.Kind.NOTE, "paging file full");
+                    return;
+                }
+            } else {
+                pagingFile.overwrite(slot, mem.copyOut(pfn));
             }
-            e.pageFileSlot = slot;
-            e.modified = false;
-            pfnDb.insert(e, Pfn.STANDBY_PAGE_LIST);
+            pfnDb.setPageFileSlot(pfn, slot);
+            pfnDb.setModified(pfn, false);
+            pfnDb.insert(pfn, Pfn.STANDBY_PAGE_LIST);
         }
     }
 
     /** Takes the oldest standby page for reuse; its PTE now says where the contents are. */
     private long repurposeStandby() {
         long pfn = pfnDb.takeFrom(Pfn.STANDBY_PAGE_LIST);
-        Pfn e = pfnDb.get(pfn);
-        if (e.pteAddress >= 0) {
-            long pte = e.pageFileSlot >= 0 ? Pte.pageFile(PagingFile.NUMBER, e.pageFileSlot, e.protection)
-                    : Pte.demandZero(e.protection);
-            mmu.writePteAt(e.pteAddress, e.va, pte);
+        long ptePa = pfnDb.pteAddress(pfn);
+        if (ptePa >= 0) {
+            long slot = pfnDb.pageFileSlot(pfn);
+            int prot = pfnDb.protection(pfn);
+            long pte = slot >= 0 ? Pte.pageFile(PagingFile.NUMBER, slot, prot) : Pte.demandZero(prot);
+            mmu.writePteAt(ptePa, pfnDb.va(pfn), pte);
+        } else if (pfnDb.pageFileSlot(pfn) >= 0) {
+            pagingFile.release(pfnDb.pageFileSlot(pfn)); // nobody refers to that copy any more
         }
-        e.pageFileSlot = -1; // the slot now belongs to the PTE
-        e.pteAddress = -1;
+        pfnDb.setPageFileSlot(pfn, -1); // the slot now belongs to the PTE
+        pfnDb.setPteAddress(pfn, -1);
         return pfn;
     }
 
@@ -502,17 +633,27 @@ public final class Mm {
 
     /** Creates a process object in nonpaged pool with a new address space (PspCreateProcess's Mm part). */
     public EProcess createProcess(String name, long processId) {
-        long object = pool.allocateObject(0xA40, Pool.tag("Proc"));
-        return new EProcess(name, processId, object, createAddressSpace());
+        long object = pool.allocateObject(EProcess.TYPE.size(), Pool.tag("Proc"));
+        EProcess p = new EProcess(this, name, processId, object, createAddressSpace());
+        register(p);
+        return p;
     }
 
     /** The System process: its address space is the boot PML4. */
     public EProcess createSystemProcess() {
-        long object = pool.allocateObject(0xA40, Pool.tag("Proc"));
-        return new EProcess("System", 4, object, systemDirectoryTableBase);
+        long object = pool.allocateObject(EProcess.TYPE.size(), Pool.tag("Proc"));
+        EProcess p = new EProcess(this, "System", 4, object, systemDirectoryTableBase);
+        register(p);
+        return p;
     }
 
-    /** MmCleanProcessAddressSpace + MmDeleteProcessAddressSpace: frees every user page and table. */
+    /**
+     * MmCleanProcessAddressSpace: frees every user page and paging structure below the PML4. The
+     * PML4 itself stays with the process object (MmDeleteProcessAddressSpace runs when the object
+     * goes), so a driver that attaches to the dead process afterwards finds an empty user half.
+     * PTEs of locked-pages mappings (MmMapLockedPagesSpecifyCache UserMode) hold no PFN references:
+     * they are cleared, never dereferenced.
+     */
     public void deleteAddressSpace(EProcess process) {
         long pml4 = process.directoryTableBase;
         for (int i4 = 0; i4 < 256; i4++) {
@@ -528,43 +669,62 @@ public final class Mm {
                     for (int i1 = 0; i1 < 512; i1++) {
                         long ptePa = (Pte.pfn(e2) << PAGE_SHIFT) | ((long) i1 << 3);
                         long pte = mem.readQword(ptePa);
-                        if (pte != 0) releasePte(ptePa, vaOf(i4, i3, i2, i1), pte);
+                        if (pte == 0) continue;
+                        long va = vaOf(i4, i3, i2, i1);
+                        Vad vad = process.findVad(va);
+                        if (vad != null && vad.type == Vad.Type.MDL_MAPPING) mmu.writePteAt(ptePa, va, 0);
+                        else releasePte(ptePa, va, pte);
                     }
                     freePageTable(Pte.pfn(e2));
                 }
                 freePageTable(Pte.pfn(e3));
             }
             freePageTable(Pte.pfn(e4));
+            mem.writeQword(e4a, 0);
         }
-        freePageTable(pml4);
         mmu.invalidateWalkCache();
         for (int i = 0; i < kernel.processorCount(); i++) kernel.processor(i).cpu.tlb.flushNonGlobal();
         process.vads.clear();
     }
 
-    /** Drops whatever a user PTE holds: a mapped page, a transition page or a paging-file slot. */
+    /**
+     * MmDeleteProcessAddressSpace, when the last reference to an exited process object goes: the
+     * PML4 goes back to the free list and the process object leaves the process table.
+     */
+    public void deleteProcessObject(EProcess process) {
+        if (process.directoryTableBase != systemDirectoryTableBase) freePageTable(process.directoryTableBase);
+        mmu.invalidateWalkCache();
+        processes.remove(process.address);
+        pool.ExFreePoolWithTag(process.address, Pool.tag("Proc"));
+    }
+
+    /**
+     * Drops whatever a user PTE holds: a mapped page, a transition page or a paging-file slot. A
+     * page still locked by an MDL is not freed here: its last unlock frees it (MiDecrementReferenceCount).
+     */
     void releasePte(long ptePa, long va, long pte) {
         mmu.writePteAt(ptePa, va, 0);
         if (Pte.isValid(pte)) {
-            Pfn e = pfnDb.get(Pte.pfn(pte));
-            if (e == null) return;
-            e.shareCount--;
-            e.referenceCount--;
-            if (e.pteAddress == ptePa) e.pteAddress = -1;
-            if (e.referenceCount == 0) freePage(e);
+            long pfn = Pte.pfn(pte);
+            if (!pfnDb.exists(pfn)) return;
+            pfnDb.addShare(pfn, -1);
+            if (pfnDb.pteAddress(pfn) == ptePa) pfnDb.setPteAddress(pfn, -1);
+            mdl.dereference(pfn);
         } else if (Pte.isTransition(pte)) {
-            Pfn e = pfnDb.get(Pte.pfn(pte));
-            pfnDb.unlink(e);
-            freePage(e);
+            long pfn = Pte.pfn(pte);
+            if (pfnDb.pteAddress(pfn) == ptePa) pfnDb.setPteAddress(pfn, -1);
+            if (pfnDb.referenceCount(pfn) == 0) {
+                pfnDb.unlink(pfn);
+                freePage(pfn);
+            }
         } else if (Pte.pageFileNumber(pte) != 0) {
             pagingFile.release(Pte.pageFileSlot(pte));
         }
     }
 
     private void freePageTable(long pfn) {
-        Pfn e = pfnDb.get(pfn);
         mem.zeroFrame(pfn);
-        freePage(e);
+        freePage(pfn);
     }
 
     // ------------------------------------------------------------------ counters

@@ -35,6 +35,13 @@ public final class PagingFile {
         return slot;
     }
 
+    /** Writes a page's contents again into the slot that already holds its older copy. */
+    void overwrite(long slot, long[] page) {
+        if (page == null) contents.remove(slot);
+        else contents.put(slot, page);
+        writes++;
+    }
+
     long[] read(long slot) {
         reads++;
         return contents.get(slot);

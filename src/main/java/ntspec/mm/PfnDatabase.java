@@ -1,19 +1,55 @@
 package ntspec.mm;
 
+import java.util.Arrays;
+
 /**
- * The PFN database and its page lists (kernel-rules.md 5.5). Sparse: an entry exists once its
- * frame has been handed out; frames never handed out form the tail of the zeroed list implicitly
- * (they read as zeros), so a 64 GiB machine costs nothing until it uses memory.
+ * The PFN database and its page lists (kernel-rules.md 5.5), kept as primitive arrays in chunks of
+ * 1024 frames: one array per MMPFN member, so the per-page paths touch a few cache lines and no
+ * objects. Sparse: a chunk exists once one of its frames has been handed out; frames never handed
+ * out form the tail of the zeroed list implicitly (they read as zeros), so a 64 GiB machine costs
+ * nothing until it uses memory.
  */
 public final class PfnDatabase {
-    private static final int CHUNK_SHIFT = 10;
-    private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+    static final int CHUNK_SHIFT = 10;
+    static final int CHUNK = 1 << CHUNK_SHIFT;
+    static final int CHUNK_MASK = CHUNK - 1;
+
+    // flags bits
+    private static final byte F_EXISTS = 1;
+    private static final byte F_PAGE_TABLE = 2;
+    private static final byte F_MODIFIED = 4;
+    private static final byte F_LINKED = 8;
+
+    /** One chunk's MMPFN members, one array each. */
+    static final class Chunk {
+        final int[] referenceCount = new int[CHUNK];
+        final int[] shareCount = new int[CHUNK];
+        final byte[] location = new byte[CHUNK];
+        final byte[] flags = new byte[CHUNK];
+        final byte[] protection = new byte[CHUNK];
+        final byte[] cacheAttribute = new byte[CHUNK];
+        final long[] pteAddress = new long[CHUNK];
+        final long[] va = new long[CHUNK];
+        final long[] pageFileSlot = new long[CHUNK];
+        final long[] pteFrame = new long[CHUNK];
+        final long[] flink = new long[CHUNK];
+        final long[] blink = new long[CHUNK];
+
+        Chunk() {
+            Arrays.fill(pteAddress, -1);
+            Arrays.fill(pageFileSlot, -1);
+            Arrays.fill(flink, -1);
+            Arrays.fill(blink, -1);
+            Arrays.fill(cacheAttribute, Pfn.MI_CACHED);
+        }
+    }
 
     private final long frameCount;
     private final long firstUsable;
-    private final Pfn[][] chunks;
-    /** Next frame never handed out; frames from here on are zeroed and have no entry yet. */
-    private long nextFresh;
+    private final Chunk[] chunks;
+    /** Frames never handed out, as [start, end) runs: zeroed, with no entry yet. */
+    private final java.util.TreeMap<Long, Long> fresh = new java.util.TreeMap<>();
+    private long freshCount;
     // Heads, tails and counts of the explicit lists, indexed by MMLISTS value.
     private final long[] head = {-1, -1, -1, -1, -1, -1};
     private final long[] tail = {-1, -1, -1, -1, -1, -1};
@@ -22,8 +58,11 @@ public final class PfnDatabase {
     public PfnDatabase(long frameCount, long firstUsable) {
         this.frameCount = frameCount;
         this.firstUsable = firstUsable;
-        this.nextFresh = firstUsable;
-        this.chunks = new Pfn[(int) ((frameCount + CHUNK_MASK) >>> CHUNK_SHIFT)][];
+        if (frameCount > firstUsable) {
+            fresh.put(firstUsable, frameCount);
+            freshCount = frameCount - firstUsable;
+        }
+        this.chunks = new Chunk[(int) ((frameCount + CHUNK_MASK) >>> CHUNK_SHIFT)];
     }
 
     public long frameCount() {
@@ -35,29 +74,226 @@ public final class PfnDatabase {
         return frameCount - 1;
     }
 
-    /** The entry for pfn, or null if the frame was never handed out (or is not RAM we manage). */
-    public Pfn get(long pfn) {
-        if (pfn < 0 || pfn >= frameCount) return null;
-        Pfn[] c = chunks[(int) (pfn >>> CHUNK_SHIFT)];
-        return c == null ? null : c[(int) (pfn & CHUNK_MASK)];
-    }
-
+    /** True for frames of RAM the memory manager manages (a PFN entry can exist). */
     public boolean isRam(long pfn) {
         return pfn >= firstUsable && pfn < frameCount;
     }
 
-    private Pfn create(long pfn) {
-        int ci = (int) (pfn >>> CHUNK_SHIFT);
-        Pfn[] c = chunks[ci];
-        if (c == null) c = chunks[ci] = new Pfn[1 << CHUNK_SHIFT];
-        Pfn e = new Pfn(pfn);
-        c[(int) (pfn & CHUNK_MASK)] = e;
-        return e;
+    /** True once the frame has been handed out (it has an MMPFN entry in use or on a list). */
+    public boolean exists(long pfn) {
+        if (pfn < 0 || pfn >= frameCount) return false;
+        Chunk c = chunks[(int) (pfn >>> CHUNK_SHIFT)];
+        return c != null && (c.flags[(int) (pfn & CHUNK_MASK)] & F_EXISTS) != 0;
     }
+
+    /** The chunk of an existing entry (callers check {@link #exists} or own the frame). */
+    Chunk chunk(long pfn) {
+        return chunks[(int) (pfn >>> CHUNK_SHIFT)];
+    }
+
+    private Chunk create(long pfn) {
+        int ci = (int) (pfn >>> CHUNK_SHIFT);
+        Chunk c = chunks[ci];
+        if (c == null) c = chunks[ci] = new Chunk();
+        c.flags[(int) (pfn & CHUNK_MASK)] |= F_EXISTS;
+        return c;
+    }
+
+    /** A live read-only view of one entry (what !pfn shows), for tests and dumps. */
+    public final class Entry {
+        public final long pfn;
+
+        Entry(long pfn) {
+            this.pfn = pfn;
+        }
+
+        public int referenceCount() {
+            return PfnDatabase.this.referenceCount(pfn);
+        }
+
+        public int shareCount() {
+            return PfnDatabase.this.shareCount(pfn);
+        }
+
+        public int lockCount() {
+            return PfnDatabase.this.lockCount(pfn);
+        }
+
+        public byte location() {
+            return PfnDatabase.this.location(pfn);
+        }
+
+        public long pteAddress() {
+            return PfnDatabase.this.pteAddress(pfn);
+        }
+
+        public long pageFileSlot() {
+            return PfnDatabase.this.pageFileSlot(pfn);
+        }
+
+        public long pteFrame() {
+            return PfnDatabase.this.pteFrame(pfn);
+        }
+
+        public boolean exists() {
+            return PfnDatabase.this.exists(pfn);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("PFN %X ref %d share %d %s", pfn, referenceCount(), shareCount(), Pfn.locationName(location()));
+        }
+    }
+
+    /** The live view of entry pfn. */
+    public Entry view(long pfn) {
+        return new Entry(pfn);
+    }
+
+    // ------------------------------------------------------------------ members
+
+    public int referenceCount(long pfn) {
+        return exists(pfn) ? chunk(pfn).referenceCount[(int) (pfn & CHUNK_MASK)] : 0;
+    }
+
+    void setReferenceCount(long pfn, int v) {
+        chunk(pfn).referenceCount[(int) (pfn & CHUNK_MASK)] = v;
+    }
+
+    /** Adds delta to the reference count; returns the new count. */
+    int addReference(long pfn, int delta) {
+        return chunk(pfn).referenceCount[(int) (pfn & CHUNK_MASK)] += delta;
+    }
+
+    public int shareCount(long pfn) {
+        return exists(pfn) ? chunk(pfn).shareCount[(int) (pfn & CHUNK_MASK)] : 0;
+    }
+
+    void setShareCount(long pfn, int v) {
+        chunk(pfn).shareCount[(int) (pfn & CHUNK_MASK)] = v;
+    }
+
+    int addShare(long pfn, int delta) {
+        return chunk(pfn).shareCount[(int) (pfn & CHUNK_MASK)] += delta;
+    }
+
+    /** MDL locks on the page: references beyond the one its mappings hold. */
+    public int lockCount(long pfn) {
+        if (!exists(pfn)) return 0;
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        return c.referenceCount[i] - (c.shareCount[i] > 0 ? 1 : 0);
+    }
+
+    public byte location(long pfn) {
+        return exists(pfn) ? chunk(pfn).location[(int) (pfn & CHUNK_MASK)] : Pfn.ZERO_PAGE_LIST;
+    }
+
+    void setLocation(long pfn, byte location) {
+        chunk(pfn).location[(int) (pfn & CHUNK_MASK)] = location;
+    }
+
+    /** Physical address of the PTE that maps (or last mapped) the page; -1 for none. */
+    public long pteAddress(long pfn) {
+        return exists(pfn) ? chunk(pfn).pteAddress[(int) (pfn & CHUNK_MASK)] : -1;
+    }
+
+    void setPteAddress(long pfn, long pa) {
+        chunk(pfn).pteAddress[(int) (pfn & CHUNK_MASK)] = pa;
+    }
+
+    /** The VA that PTE maps, for TLB invalidation and dumps. */
+    public long va(long pfn) {
+        return exists(pfn) ? chunk(pfn).va[(int) (pfn & CHUNK_MASK)] : 0;
+    }
+
+    void setVa(long pfn, long va) {
+        chunk(pfn).va[(int) (pfn & CHUNK_MASK)] = va;
+    }
+
+    /** The protection to restore when the page leaves memory (OriginalPte's Protection). */
+    public int protection(long pfn) {
+        return exists(pfn) ? chunk(pfn).protection[(int) (pfn & CHUNK_MASK)] : 0;
+    }
+
+    void setProtection(long pfn, int protection) {
+        chunk(pfn).protection[(int) (pfn & CHUNK_MASK)] = (byte) protection;
+    }
+
+    /** Paging-file slot holding a copy of the contents, -1 for none. */
+    public long pageFileSlot(long pfn) {
+        return exists(pfn) ? chunk(pfn).pageFileSlot[(int) (pfn & CHUNK_MASK)] : -1;
+    }
+
+    void setPageFileSlot(long pfn, long slot) {
+        chunk(pfn).pageFileSlot[(int) (pfn & CHUNK_MASK)] = slot;
+    }
+
+    /** u4.PteFrame: PFN of the page table holding the PTE, or a marker. */
+    public long pteFrame(long pfn) {
+        return exists(pfn) ? chunk(pfn).pteFrame[(int) (pfn & CHUNK_MASK)] : 0;
+    }
+
+    void setPteFrame(long pfn, long frame) {
+        chunk(pfn).pteFrame[(int) (pfn & CHUNK_MASK)] = frame;
+    }
+
+    public int cacheAttribute(long pfn) {
+        return exists(pfn) ? chunk(pfn).cacheAttribute[(int) (pfn & CHUNK_MASK)] : Pfn.MI_CACHED;
+    }
+
+    void setCacheAttribute(long pfn, int attribute) {
+        chunk(pfn).cacheAttribute[(int) (pfn & CHUNK_MASK)] = (byte) attribute;
+    }
+
+    public boolean isPageTable(long pfn) {
+        return flag(pfn, F_PAGE_TABLE);
+    }
+
+    void setPageTable(long pfn, boolean on) {
+        setFlag(pfn, F_PAGE_TABLE, on);
+    }
+
+    /** u3.e1.Modified: contents differ from any paging-file copy (set by a write MDL's unlock too). */
+    public boolean isModified(long pfn) {
+        return flag(pfn, F_MODIFIED);
+    }
+
+    void setModified(long pfn, boolean on) {
+        setFlag(pfn, F_MODIFIED, on);
+    }
+
+    private boolean flag(long pfn, byte bit) {
+        return exists(pfn) && (chunk(pfn).flags[(int) (pfn & CHUNK_MASK)] & bit) != 0;
+    }
+
+    private void setFlag(long pfn, byte bit, boolean on) {
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        c.flags[i] = (byte) (on ? c.flags[i] | bit : c.flags[i] & ~bit);
+    }
+
+    /** Resets an entry that is about to be used (MiInitializePfn's clean slate). */
+    void reset(long pfn) {
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        c.referenceCount[i] = 0;
+        c.shareCount[i] = 0;
+        c.location[i] = Pfn.ACTIVE_AND_VALID;
+        c.flags[i] = (byte) (c.flags[i] & (F_EXISTS | F_LINKED));
+        c.protection[i] = 0;
+        c.cacheAttribute[i] = Pfn.MI_CACHED;
+        c.pteAddress[i] = -1;
+        c.va[i] = 0;
+        c.pageFileSlot[i] = -1;
+        c.pteFrame[i] = 0;
+    }
+
+    // ------------------------------------------------------------------ lists
 
     /** Pages on a list; the zeroed count includes never-used frames. */
     public long count(byte list) {
-        return list == Pfn.ZERO_PAGE_LIST ? count[list] + (frameCount - nextFresh) : count[list];
+        return list == Pfn.ZERO_PAGE_LIST ? count[list] + freshCount : count[list];
     }
 
     /** Pages that can be had without writing anything: zeroed + free + standby. */
@@ -65,12 +301,51 @@ public final class PfnDatabase {
         return count(Pfn.ZERO_PAGE_LIST) + count[Pfn.FREE_PAGE_LIST] + count[Pfn.STANDBY_PAGE_LIST];
     }
 
+    /** Frames handed out at least once (the rest were never touched). */
+    public long framesEverUsed() {
+        return frameCount - firstUsable - freshCount;
+    }
+
     /** Takes a page off the zeroed list (or a never-used frame); -1 if none. */
     long takeZeroed() {
         if (head[Pfn.ZERO_PAGE_LIST] >= 0) return removeHead(Pfn.ZERO_PAGE_LIST);
-        if (nextFresh < frameCount) {
-            Pfn e = create(nextFresh++);
-            return e.pfn;
+        return fresh.isEmpty() ? -1 : takeFresh(fresh.firstKey());
+    }
+
+    /** The lowest never-used frame in [low, high], taken; -1 if none. */
+    long takeFreshInRange(long low, long high) {
+        java.util.Map.Entry<Long, Long> run = fresh.floorEntry(low);
+        long pfn;
+        if (run != null && run.getValue() > low) {
+            pfn = low;
+        } else {
+            Long next = fresh.ceilingKey(low);
+            if (next == null) return -1;
+            pfn = next;
+        }
+        return pfn <= high ? takeFresh(pfn) : -1;
+    }
+
+    private long takeFresh(long pfn) {
+        java.util.Map.Entry<Long, Long> run = fresh.floorEntry(pfn);
+        long start = run.getKey();
+        long end = run.getValue();
+        fresh.remove(start);
+        if (start < pfn) fresh.put(start, pfn);
+        if (pfn + 1 < end) fresh.put(pfn + 1, end);
+        freshCount--;
+        Chunk c = create(pfn);
+        c.location[(int) (pfn & CHUNK_MASK)] = Pfn.ACTIVE_AND_VALID;
+        return pfn;
+    }
+
+    /** The first page on a list that lies in [low, high], taken off it; -1 if none (a walk of the list). */
+    long takeFromInRange(byte list, long low, long high) {
+        for (long pfn = head[list]; pfn >= 0; pfn = next(pfn)) {
+            if (pfn >= low && pfn <= high) {
+                unlink(pfn);
+                return pfn;
+            }
         }
         return -1;
     }
@@ -83,42 +358,56 @@ public final class PfnDatabase {
         return head[list];
     }
 
+    /** The page after pfn on its list, -1 at the tail. */
+    long next(long pfn) {
+        return chunk(pfn).flink[(int) (pfn & CHUNK_MASK)];
+    }
+
     private long removeHead(byte list) {
         long pfn = head[list];
-        unlink(get(pfn));
+        unlink(pfn);
         return pfn;
     }
 
+    public boolean isLinked(long pfn) {
+        return flag(pfn, F_LINKED);
+    }
+
     /** Puts the page at the tail of a list (its location becomes that list). */
-    void insert(Pfn e, byte list) {
-        if (e.linked) unlink(e);
-        e.location = list;
-        e.linked = true;
-        e.flink = -1;
-        e.blink = tail[list];
-        if (tail[list] >= 0) get(tail[list]).flink = e.pfn;
-        else head[list] = e.pfn;
-        tail[list] = e.pfn;
+    void insert(long pfn, byte list) {
+        if (isLinked(pfn)) unlink(pfn);
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        c.location[i] = list;
+        c.flags[i] |= F_LINKED;
+        c.flink[i] = -1;
+        c.blink[i] = tail[list];
+        if (tail[list] >= 0) chunk(tail[list]).flink[(int) (tail[list] & CHUNK_MASK)] = pfn;
+        else head[list] = pfn;
+        tail[list] = pfn;
         count[list]++;
     }
 
     /** Removes the page from whatever list it is on; its location becomes TRANSITION until set. */
-    void unlink(Pfn e) {
-        if (!e.linked) return;
-        byte list = e.location;
-        if (e.blink >= 0) get(e.blink).flink = e.flink;
-        else head[list] = e.flink;
-        if (e.flink >= 0) get(e.flink).blink = e.blink;
-        else tail[list] = e.blink;
-        e.flink = e.blink = -1;
+    void unlink(long pfn) {
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        if ((c.flags[i] & F_LINKED) == 0) return;
+        byte list = c.location[i];
+        long f = c.flink[i];
+        long b = c.blink[i];
+        if (b >= 0) chunk(b).flink[(int) (b & CHUNK_MASK)] = f;
+        else head[list] = f;
+        if (f >= 0) chunk(f).blink[(int) (f & CHUNK_MASK)] = b;
+        else tail[list] = b;
+        c.flink[i] = c.blink[i] = -1;
         count[list]--;
-        e.linked = false;
-        e.location = Pfn.TRANSITION_PAGE;
+        c.flags[i] &= ~F_LINKED;
+        c.location[i] = Pfn.TRANSITION_PAGE;
     }
 
-    /** The entry for a frame about to be used; creates it for frames already past the fresh mark. */
-    Pfn entry(long pfn) {
-        Pfn e = get(pfn);
-        return e != null ? e : create(pfn);
+    /** Makes an entry exist for a frame about to be used outside the lists (boot tables). */
+    void ensure(long pfn) {
+        if (!exists(pfn)) create(pfn);
     }
 }

@@ -1,19 +1,38 @@
 package ntspec.mm;
 
 import java.util.BitSet;
+import java.util.Map;
+import java.util.TreeMap;
 import ntspec.hw.Pte;
 import ntspec.trace.Trace;
 
 /**
- * The system PTE pool: a finite run of PTEs in system space from which MDL mappings take
- * contiguous ranges (MiReserveSystemPtes / MiReleaseSystemPtes). First fit, deterministic.
+ * The system PTE space: a run of PTEs in system space from which MDL mappings take contiguous
+ * ranges (MiReserveSystemPtes / MiReleaseSystemPtes). On x64 Windows this is part of a dynamic
+ * system VA region measured in terabytes, so the default machine gives it the whole 128 GiB region
+ * (32 Mi PTEs); small counts are configuration for exhaustion scenarios. First fit, deterministic.
+ *
+ * <p>Releasing counts only PTEs that were reserved, so a double or wrong release never drives the
+ * in-use count negative; without PTE tracking (the free build's default) such a release is not
+ * detected here, it just frees whatever the range held. With TrackPtes each reservation has a
+ * tracking entry in nonpaged pool, which SYSTEM_PTE_MISUSE names
+ * (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xda--system-pte-misuse).
  */
 public final class SystemPtes {
+    /** What a reservation's tracking entry recorded (TrackPtes): its pool address and the mapped MDL's identity. */
+    record Tracker(long address, long count, long mdl, long firstPfn, long startVa) {
+    }
+
     private final Mm mm;
     public final long base;
     private final long total;
     private final BitSet used = new BitSet();
+    /** Reservations by first index: their length. */
+    private final TreeMap<Long, Long> runs = new TreeMap<>();
+    /** TrackPtes: tracking entries by the reservation's VA. */
+    private final Map<Long, Tracker> trackers = new TreeMap<>();
     private long inUse;
+    private int trackPtes;
 
     SystemPtes(Mm mm, long base, long total) {
         if (total <= 0 || total > MmLayout.REGION_SIZE >>> 12) {
@@ -22,6 +41,15 @@ public final class SystemPtes {
         this.mm = mm;
         this.base = base;
         this.total = total;
+    }
+
+    /** The TrackPtes registry value (0 none, 1 owners, 3 owners and validated frees). */
+    public int trackPtes() {
+        return trackPtes;
+    }
+
+    public void setTrackPtes(int value) {
+        this.trackPtes = value;
     }
 
     public long total() {
@@ -44,8 +72,14 @@ public final class SystemPtes {
         return contains(va) && used.get((int) ((va - base) >>> 12));
     }
 
+    /** Reserved PTEs counted from the bitmap (an invariant: equals {@link #inUse()}). */
+    public long reservedByBitmap() {
+        return used.cardinality();
+    }
+
     /** Reserves {@code count} contiguous PTEs; returns the VA they map, or 0 if no run is free. */
     long reserve(long count) {
+        if (count <= 0 || count > total) return 0;
         int start = 0;
         while (true) {
             int i = used.nextClearBit(start);
@@ -53,6 +87,7 @@ public final class SystemPtes {
             int j = used.nextSetBit(i);
             if (j < 0 || j - i >= count) {
                 used.set(i, (int) (i + count));
+                runs.put((long) i, count);
                 inUse += count;
                 long va = base + ((long) i << 12);
                 mm.trace.add(Trace.Kind.NOTE, "reserved system PTEs (va, count)", va, count);
@@ -68,17 +103,67 @@ public final class SystemPtes {
         mm.mmu.writePte(mm.systemDirectoryTableBase, va, pte, mm.tableAllocator());
     }
 
-    /** Zeroes the PTEs, shoots the translations down on every processor and frees the range. */
+    /** TrackPtes: records who holds the reservation at va (a pool block, as the tracker is). */
+    void track(long va, long count, long mdl, long firstPfn, long startVa) {
+        if (trackPtes == 0) return;
+        long entry = mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, 0x40, Pool.tag("SysP"));
+        trackers.put(va, new Tracker(entry, count, mdl, firstPfn, startVa));
+    }
+
+    /** The tracking entry of the reservation at va, or null. */
+    Tracker tracker(long va) {
+        return trackers.get(va);
+    }
+
+    void untrack(long va) {
+        Tracker t = trackers.remove(va);
+        if (t != null && t.address != 0) mm.pool.ExFreePoolWithTag(t.address, Pool.tag("SysP"));
+    }
+
+    /**
+     * Zeroes the PTEs of [va, va + count pages), shoots the translations down on every processor and
+     * returns those of them that were reserved to the pool. PTEs outside the system PTE space are
+     * zeroed too (a wrong address given to MmUnmapLockedPages unmaps whatever it names).
+     */
     void release(long va, long count) {
+        long released = 0;
         for (long i = 0; i < count; i++) {
             long pageVa = va + (i << 12);
             long ptePa = mm.mmu.walk(mm.systemDirectoryTableBase, pageVa, null);
-            if (ptePa >= 0) mm.mmu.writePteAt(ptePa, pageVa, 0);
+            if (ptePa >= 0 && mm.memory().readQword(ptePa) != 0) mm.mmu.writePteAt(ptePa, pageVa, 0);
             mm.flushTlb(pageVa);
+            if (contains(pageVa)) {
+                int index = (int) ((pageVa - base) >>> 12);
+                if (used.get(index)) {
+                    used.clear(index);
+                    released++;
+                }
+            }
         }
-        int first = (int) ((va - base) >>> 12);
-        used.clear(first, (int) (first + count));
-        inUse -= count;
-        mm.trace.add(Trace.Kind.NOTE, "released system PTEs (va, count)", va, count);
+        inUse -= released;
+        trimRuns(va, count);
+        mm.trace.add(Trace.Kind.NOTE, "released system PTEs (va, count, reserved ones)", va, count, released);
+    }
+
+    private void trimRuns(long va, long count) {
+        long from = (va - base) >> 12;
+        long to = from + count;
+        if (to <= 0 || from >= total) return;
+        Long first = runs.floorKey(from);
+        for (Map.Entry<Long, Long> e : new java.util.ArrayList<>(runs.subMap(first == null ? from : first, true, to, false).entrySet())) {
+            long s = e.getKey();
+            long end = s + e.getValue();
+            if (end <= from) continue;
+            runs.remove(s);
+            if (s < from) runs.put(s, from - s);
+            if (end > to) runs.put(to, end - to);
+        }
+    }
+
+    /** The reservation that starts at va: its PTE count, or 0 when none starts there. */
+    long reservationAt(long va) {
+        if (!contains(va)) return 0;
+        Long n = runs.get((va - base) >>> 12);
+        return n == null ? 0 : n;
     }
 }

@@ -147,30 +147,30 @@ public final class VirtualMemory {
                 long ptePa = mm.mmu.walk(mm.currentCr3(), va, mm.tableAllocator());
                 long pte = mm.memory().readQword(ptePa);
                 int current = pte == 0 ? (vad.committed ? vad.protection : MM_DECOMMIT)
-                        : Pte.isValid(pte) ? mm.pfnDb.get(Pte.pfn(pte)).protection : Pte.protection(pte);
+                        : Pte.isValid(pte) ? mm.pfnDb.protection(Pte.pfn(pte)) : Pte.protection(pte);
                 if (current == MM_DECOMMIT) {
                     uncommitted[0] = true;
                     return;
                 }
                 if (old[0] < 0) old[0] = current;
                 if (Pte.isValid(pte)) {
-                    Pfn e = mm.pfnDb.get(Pte.pfn(pte));
-                    e.protection = prot;
+                    long pfn = Pte.pfn(pte);
+                    mm.pfnDb.setProtection(pfn, prot);
                     if (isNoAccess(prot) || isGuard(prot)) {
                         // The page leaves the working set: the PTE keeps only the protection and the frame.
-                        mm.mmu.writePteAt(ptePa, va, Pte.transition(e.pfn, prot));
-                        e.shareCount = 0;
-                        e.modified |= (pte & Pte.D) != 0;
-                        mm.mdl.dereference(e);
+                        mm.mmu.writePteAt(ptePa, va, Pte.transition(pfn, prot));
+                        mm.pfnDb.setShareCount(pfn, 0);
+                        if ((pte & Pte.D) != 0) mm.pfnDb.setModified(pfn, true);
+                        mm.mdl.dereference(pfn);
                     } else {
-                        mm.mmu.writePteAt(ptePa, va, Mm.validPte(e.pfn, prot, true) | (pte & (Pte.A | Pte.D)));
+                        mm.mmu.writePteAt(ptePa, va, Mm.validPte(pfn, prot, true) | (pte & (Pte.A | Pte.D)));
                     }
                     mm.flushTlb(va);
                 } else if (pte == 0) {
                     mm.mmu.writePteAt(ptePa, va, Pte.demandZero(prot));
                 } else {
                     mm.mmu.writePteAt(ptePa, va, (pte & ~Pte.PROTECTION_MASK) | ((long) prot << Pte.PROTECTION_SHIFT));
-                    if (Pte.isTransition(pte)) mm.pfnDb.get(Pte.pfn(pte)).protection = prot;
+                    if (Pte.isTransition(pte)) mm.pfnDb.setProtection(Pte.pfn(pte), prot);
                 }
             }
         });

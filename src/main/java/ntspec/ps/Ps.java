@@ -47,8 +47,10 @@ public final class Ps {
     }
 
     public KThread PsCreateThread(EProcess process) {
-        long object = mm.pool.allocateObject(0x880, Pool.tag("Thre"));
-        KThread t = new KThread(nextId, object, process);
+        long object = mm.pool.allocateObject(KThread.ETHREAD.size(), Pool.tag("Thre"));
+        for (int off = 0; off < KThread.ETHREAD.size(); off += 8) mm.write(object + off, 8, 0);
+        KThread t = new KThread(mm, nextId, object, process);
+        kernel.registerThread(t);
         nextId += 4;
         return t;
     }
@@ -77,6 +79,19 @@ public final class Ps {
         mm.deleteAddressSpace(process);
         processes.remove(process);
         markExited(process);
+    }
+
+    /**
+     * The last reference to an exited process goes (ObDereferenceObject of the creator's handle and
+     * of its threads): the page directory and the process and thread objects are freed.
+     */
+    public void PspDeleteProcess(EProcess process, List<KThread> threads) {
+        if (!process.hasExited()) throw new IllegalStateException(process.name + " has not exited; a live process object is not deleted");
+        for (KThread t : threads) {
+            if (t.process == process) mm.pool.ExFreePoolWithTag(t.address, Pool.tag("Thre"));
+        }
+        mm.deleteProcessObject(process);
+        kernel.trace().add(Trace.Kind.NOTE, "process object deleted " + process.name);
     }
 
     private final List<KThread> idle = new ArrayList<>();

@@ -13,14 +13,27 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import ntspec.Machine;
+import ntspec.debug.Symbols;
 import ntspec.hw.Pte;
+import ntspec.io.DeviceObject;
+import ntspec.io.DriverObject;
+import ntspec.io.FileObject;
+import ntspec.io.Handle;
+import ntspec.io.IoFunc;
+import ntspec.io.IoStackLocation;
+import ntspec.io.IoStatusBlock;
 import ntspec.io.Irp;
 import ntspec.ke.BugCheckCode;
 import ntspec.ke.KApcState;
+import ntspec.ke.KEvent;
+import ntspec.ke.KThread;
 import ntspec.ke.NtStatus;
 import ntspec.mm.EProcess;
 import ntspec.mm.Mdl;
 import ntspec.mm.Pfn;
+import ntspec.mm.PfnDatabase;
+import ntspec.nt.KernelObject;
+import ntspec.nt.StructType;
 
 /**
  * A small C-like language for driving the facade from text (Gherkin steps, scenario-defined
@@ -77,25 +90,44 @@ public final class Script {
     }
 
     /** A PFN database entry as {@code pfn(n)} shows it (a frame never used reads as all zeros). */
-    public record PfnView(long pfn, Pfn entry) {
+    public record PfnView(long pfn, PfnDatabase db) {
         Object field(String name) {
+            boolean e = db.exists(pfn);
             return switch (name) {
-                case "ReferenceCount" -> entry == null ? 0L : (long) entry.referenceCount();
-                case "ShareCount" -> entry == null ? 0L : (long) entry.shareCount();
-                case "PageLocation" -> entry == null ? (long) Pfn.ZERO_PAGE_LIST : (long) entry.location();
-                case "LockCount" -> entry == null ? 0L : (long) entry.lockCount();
-                case "PteAddress" -> entry == null ? 0L : entry.pteAddress();
-                case "PteFrame" -> entry == null ? 0L : entry.pteFrame();
+                case "ReferenceCount" -> (long) db.referenceCount(pfn);
+                case "ShareCount" -> (long) db.shareCount(pfn);
+                case "PageLocation" -> (long) db.location(pfn);
+                case "LockCount" -> (long) db.lockCount(pfn);
+                case "PteAddress" -> e ? db.pteAddress(pfn) : 0L;
+                case "PteFrame" -> db.pteFrame(pfn);
+                case "CacheAttribute" -> (long) db.cacheAttribute(pfn);
+                case "Modified" -> db.isModified(pfn) ? 1L : 0L;
                 default -> throw new ScriptException("a PFN entry has no field " + name
-                        + "; fields: ReferenceCount, ShareCount, LockCount, PageLocation, PteAddress, PteFrame");
+                        + "; fields: ReferenceCount, ShareCount, LockCount, PageLocation, PteAddress, PteFrame, CacheAttribute, Modified");
             };
         }
 
         @Override
         public String toString() {
-            return entry == null ? String.format("PFN %X (never used)", pfn)
-                    : String.format("PFN %X ref %d share %d %s", pfn, entry.referenceCount(), entry.shareCount(),
-                    Pfn.locationName(entry.location()));
+            return !db.exists(pfn) ? String.format("PFN %X (never used)", pfn)
+                    : String.format("PFN %X ref %d share %d %s", pfn, db.referenceCount(pfn), db.shareCount(pfn),
+                    Pfn.locationName(db.location(pfn)));
+        }
+    }
+
+    /** A structure of a known type at an address, for which no Java view exists (an embedded member, a wild pointer). */
+    public record TypedRef(StructType type, long address) implements KernelObject {
+        @Override
+        public String toString() {
+            return String.format("%s at 0x%X", type.name(), address);
+        }
+    }
+
+    /** An array member (DriverObject->MajorFunction): indexing reads element i from memory. */
+    public record ArrayRef(StructType.Field field, long address) {
+        @Override
+        public String toString() {
+            return String.format("%s[%d] at 0x%X", field.name(), field.count(), address);
         }
     }
 
@@ -139,17 +171,42 @@ public final class Script {
     private final Map<String, Object> variables;
     /** A routine's parameters (Irp, DeviceObject, IrpSp, Context...): looked up first, never assigned. */
     private final Map<String, Object> locals;
+    /**
+     * Reads memory as the debugger does (Then steps): no faults, no A/D bits, an invalid address is
+     * an error of the step. Otherwise (driver code) every read and store is the driver's own kernel-mode access.
+     */
+    private final boolean debugger;
 
     public Script(Wdm wdm, Map<String, Object> variables) {
-        this(wdm, variables, Map.of());
+        this(wdm, variables, Map.of(), false);
     }
 
     /** A script whose {@code locals} (a routine's parameters) shadow the scenario's names. */
     public Script(Wdm wdm, Map<String, Object> variables, Map<String, Object> locals) {
+        this(wdm, variables, locals, false);
+    }
+
+    private Script(Wdm wdm, Map<String, Object> variables, Map<String, Object> locals, boolean debugger) {
         this.wdm = wdm;
         this.machine = wdm.machine();
         this.variables = variables;
         this.locals = locals;
+        this.debugger = debugger;
+    }
+
+    /** The same names, read as the kernel debugger reads the machine (for Then steps). */
+    public static Script debugger(Wdm wdm, Map<String, Object> variables) {
+        return new Script(wdm, variables, Map.of(), true);
+    }
+
+    /** A read of memory by this script: the debugger's or the driver's. */
+    private long readMemory(long va, int size) {
+        if (!debugger) return machine.mm.read(va, size);
+        Long v = machine.mm.peek(va, size);
+        if (v == null) {
+            throw new ScriptException(String.format("memory at 0x%X is not valid: the debugger cannot read it (no valid PTE maps it)", va));
+        }
+        return v;
     }
 
     /** What {@code return expr} produced: ends a block run by {@link #executeBlock}. */
@@ -203,6 +260,10 @@ public final class Script {
         if (t == EProcess.class) return "PEPROCESS";
         if (t == Irp.class) return "PIRP";
         if (t == KApcState.class) return "PKAPC_STATE";
+        if (t == DeviceObject.class) return "PDEVICE_OBJECT";
+        if (t == DriverObject.class) return "PDRIVER_OBJECT";
+        if (t == KEvent.class) return "PKEVENT";
+        if (t == ntspec.io.IoCompletionRoutine.class) return "PIO_COMPLETION_ROUTINE";
         return t.getSimpleName();
     }
 
@@ -281,16 +342,12 @@ public final class Script {
         if (v == null) return 0;
         if (v instanceof Number n) return n.longValue();
         if (v instanceof Boolean b) return b ? 1 : 0;
-        if (v instanceof Mdl m) return m.address;
-        if (v instanceof EProcess p) return p.address;
-        if (v instanceof Irp i) return i.address;
+        if (v instanceof KernelObject k) return k.address();
         if (v instanceof PteView pv) return pv.value();
-        if (v instanceof ntspec.io.DeviceObject d) return d.address;
-        if (v instanceof ntspec.io.DriverObject d) return d.address;
-        if (v instanceof ntspec.io.FileObject f) return f.address;
-        if (v instanceof ntspec.io.IoStackLocation sl) return sl.address;
-        if (v instanceof ntspec.ke.KThread t) return t.address;
-        if (v instanceof ntspec.ke.KEvent e) return e.address;
+        if (v instanceof PfnArray a) return a.address();
+        if (v instanceof ArrayRef a) return a.address();
+        if (v instanceof Handle h) return h.value();
+        if (v instanceof IoFunc.Request r) return r.handle.value();
         throw new ScriptException(what + " is " + describe(v) + ", not a number or an object with an address");
     }
 
@@ -313,7 +370,7 @@ public final class Script {
         if (v == null) return "NULL";
         if (v instanceof Long l) return String.format("0x%X (%d)", l, l);
         if (v instanceof Integer i) return String.format("0x%X (%d)", i, i);
-        if (v instanceof Mdl m) return m + (m.isFreed() ? " (freed)" : "");
+        if (v instanceof KernelObject k) return k + " (address 0x" + Long.toHexString(k.address()).toUpperCase() + ")";
         if (v instanceof String s) return '"' + s + '"';
         if (v instanceof List<?> l) {
             StringBuilder sb = new StringBuilder("[");
@@ -356,140 +413,173 @@ public final class Script {
                 + String.join(", ", MACHINE_VALUES) + "), or a number (0x1000, 4096)");
     }
 
-    private static Object field(Object target, String name) {
-        if (target instanceof Mdl m) {
-            return switch (name) {
-                case "Next" -> m.Next;
-                case "Size" -> (long) m.Size;
-                case "MdlFlags" -> (long) (m.MdlFlags & 0xFFFF);
-                case "Process" -> m.Process;
-                case "MappedSystemVa" -> m.MappedSystemVa;
-                case "StartVa" -> m.StartVa;
-                case "ByteCount" -> m.ByteCount;
-                case "ByteOffset" -> (long) m.ByteOffset;
-                default -> throw new ScriptException("an MDL has no field " + name
-                        + "; fields: Next, Size, MdlFlags, Process, MappedSystemVa, StartVa, ByteCount, ByteOffset");
-            };
-        }
-        if (target instanceof EProcess p) {
-            return switch (name) {
-                case "NumberOfLockedPages" -> p.numberOfLockedPages();
-                case "DirectoryTableBase" -> p.directoryTableBase << 12;
-                case "UniqueProcessId" -> p.processId;
-                default -> throw new ScriptException("a process has no field " + name
-                        + "; fields: NumberOfLockedPages, DirectoryTableBase, UniqueProcessId");
-            };
-        }
+    /** {@code target->name}: a member decoded from memory by the target's symbol layout, or a view's field. */
+    private Object field(Object target, String name) {
+        if (target instanceof KernelObject k) return member(k.type(), k.address(), name);
         if (target instanceof PteView pv) return pv.field(name);
+        if (target instanceof PfnView fv) return fv.field(name);
         if (target instanceof ntspec.mm.Pool.Allocation a) {
             return switch (name) {
                 case "Size" -> a.size;
                 case "Tag" -> (long) a.tag & 0xFFFFFFFFL;
                 case "PoolType" -> (long) a.poolType;
                 case "Freed" -> a.isFreed() ? 1L : 0L;
-                default -> throw new ScriptException("a pool allocation has no field " + name + "; fields: Size, Tag, PoolType, Freed");
+                case "OnLookasideList" -> machine.mm.pool.isOnLookasideList(a.va) ? 1L : 0L;
+                default -> throw new ScriptException("a pool allocation has no field " + name
+                        + "; fields: Size, Tag, PoolType, Freed (returned to pool), OnLookasideList (freed to a lookaside list)");
             };
         }
-        if (target instanceof PfnView fv) return fv.field(name);
-        if (target != null && isStructure(target)) return structureField(target, name);
+        if (target instanceof IoFunc.Request rq) return requestField(rq, name);
+        if (target instanceof IoFunc.IoStatusBlockView v) {
+            return switch (name) {
+                case "Status" -> (long) v.Status;
+                case "Information" -> v.Information;
+                default -> throw new ScriptException("an IO_STATUS_BLOCK has no field " + name + "; fields: Status, Information");
+            };
+        }
+        if (target == null) throw new ScriptException("cannot take ->" + name + " of NULL");
         throw new ScriptException("cannot take ->" + name + " of " + describe(target));
     }
 
-    /** The I/O manager's structures (IRP, IO_STACK_LOCATION, DEVICE_OBJECT...): fields by their wdm.h names. */
-    private static boolean isStructure(Object o) {
-        String pkg = o.getClass().getPackageName();
-        return pkg.equals("ntspec.io") || o instanceof ntspec.ke.KEvent || o instanceof ntspec.ke.KThread;
+    private Object requestField(IoFunc.Request rq, String name) {
+        switch (name) {
+            case "ReturnValue": {
+                Integer v = rq.returnValue();
+                if (v == null) throw new ScriptException("the request has not returned: the caller still waits for its pending IRP (r->Waiting is 1)");
+                return (long) (int) v;
+            }
+            case "Waiting":
+                return rq.isWaiting() ? 1L : 0L;
+            case "IoStatus": {
+                IoFunc.IoStatusBlockView v = rq.IoStatus();
+                if (v == null) throw new ScriptException("the caller's IO_STATUS_BLOCK is not resident");
+                return v;
+            }
+            case "Irp":
+                return rq.Irp();
+            default:
+                throw new ScriptException("a request has no field " + name + "; fields: ReturnValue, Waiting, IoStatus (.Status, .Information), Irp");
+        }
     }
 
-    private static java.lang.reflect.Field publicField(Object target, String name) {
-        try {
-            java.lang.reflect.Field f = target.getClass().getField(name);
-            if (!Modifier.isStatic(f.getModifiers())) return f;
-        } catch (NoSuchFieldException e) {
-            // fall through to the error naming the fields
+    /** A member of a structure of type {@code type} at {@code address}, read from memory. */
+    private Object member(StructType type, long address, String name) {
+        StructType.Field f = type.field(name);
+        if (f == null) {
+            throw new ScriptException(type.name() + " has no member " + name + "; members: " + String.join(", ", type.fieldNames())
+                    + nearest(name, type.fieldNames()));
         }
-        List<String> names = new ArrayList<>();
-        for (java.lang.reflect.Field f : target.getClass().getFields()) if (!Modifier.isStatic(f.getModifiers())) names.add(f.getName());
-        throw new ScriptException(target.getClass().getSimpleName() + " has no field " + name + "; fields: " + String.join(", ", names));
+        long at = address + f.offset();
+        if (f.isArray()) return new ArrayRef(f, at);
+        if (f.isStruct()) return new TypedRef(f.struct(), at);
+        long v = f.prim().decode(readMemory(at, f.prim().size));
+        return f.isPointer() ? pointer(f.pointee(), v) : (Object) v;
     }
 
-    private static Object structureField(Object target, String name) {
-        if (target instanceof ntspec.io.Irp irp && name.equals("CurrentStackLocation")) {
-            return irp.location(irp.CurrentLocation);
+    /** What a pointer member points at, as a view of its type; a plain address for void and unknown types. */
+    private Object pointer(String pointee, long address) {
+        StructType t = pointee == null ? null : Symbols.type(pointee);
+        if (t == null) return address;
+        if (address == 0) return null;
+        return objectAt(t, address);
+    }
+
+    /** The Java view of a structure of a known type at an address (the object itself for processes and threads). */
+    private Object objectAt(StructType t, long a) {
+        switch (t.name()) {
+            case "_MDL": return machine.mm.mdl.at(a);
+            case "_IRP": return machine.io.irpAt(a);
+            case "_IO_STACK_LOCATION": return machine.io.stackLocationAt(a);
+            case "_DEVICE_OBJECT": return machine.io.deviceAt(a);
+            case "_DRIVER_OBJECT": return machine.io.driverAt(a);
+            case "_FILE_OBJECT": return machine.io.fileAt(a);
+            case "_KEVENT": return new KEvent(machine.mm, a);
+            case "_IO_STATUS_BLOCK": return new IoStatusBlock(machine.mm, a);
+            case "_EPROCESS":
+            case "_KPROCESS": {
+                EProcess p = machine.mm.processAt(a);
+                return p != null ? p : new TypedRef(EProcess.TYPE, a);
+            }
+            case "_ETHREAD":
+            case "_KTHREAD": {
+                KThread th = machine.kernel.threadAt(a);
+                return th != null ? th : new TypedRef(t, a);
+            }
+            default: return new TypedRef(t, a);
         }
-        if (target instanceof ntspec.ke.KEvent e && name.equals("Signaled")) return e.isSignaled() ? 1L : 0L;
-        if (target instanceof ntspec.io.IoManager.Request rq) {
-            switch (name) {
-                case "ReturnValue": {
-                    Integer v = rq.returnValue();
-                    if (v == null) throw new ScriptException("the request has not returned: the caller still waits for its pending IRP (r->Waiting is 1)");
-                    return (long) (int) v;
-                }
-                case "Waiting":
-                    return rq.isWaiting() ? 1L : 0L;
-                case "IoStatus": {
-                    ntspec.io.IoManager.IoStatusBlockView v = rq.IoStatus();
-                    if (v == null) throw new ScriptException("the caller's IO_STATUS_BLOCK is not resident");
-                    return v;
-                }
-                case "Irp":
-                    return rq.irp;
-                default:
-                    throw new ScriptException("a request has no field " + name + "; fields: ReturnValue, Waiting, IoStatus (.Status, .Information), Irp");
+    }
+
+    /** Element {@code index} of an indexed value: a PFN array, an array member, a list. */
+    private Object element(Object v, long index) {
+        if (v instanceof PfnArray a) return debugger ? readMemory(a.address() + 8 * index, 8) : a.get(index);
+        if (v instanceof ArrayRef a) {
+            StructType.Field f = a.field();
+            if (index < 0 || index >= f.count()) {
+                throw new ScriptException("index " + index + " is outside " + f.name() + "[" + f.count() + "]");
+            }
+            long at = a.address() + index * f.elementSize();
+            if (f.isStruct()) return new TypedRef(f.struct(), at);
+            long value = f.prim().decode(readMemory(at, f.prim().size));
+            return f.isPointer() ? pointer(f.pointee(), value) : (Object) value;
+        }
+        if (v instanceof List<?> l) {
+            if (index < 0 || index >= l.size()) throw new ScriptException("index " + index + " is outside the array of " + l.size() + " elements");
+            return l.get((int) index);
+        }
+        throw new ScriptException("only an array (MmGetMdlPfnArray(mdl), an array member such as DriverObject->MajorFunction) can be indexed, not "
+                + describe(v));
+    }
+
+    /**
+     * {@code target->A.B = value}: a store of the driver's into a structure in memory (a kernel-mode
+     * write of the member's size), whatever structure it is -- a driver can corrupt any of them.
+     */
+    private void setField(Object target, String path, Object value) {
+        if (debugger) throw new ScriptException("a Then step only reads the machine; store into ->" + path + " in a When step or a routine");
+        if (!(target instanceof KernelObject k)) {
+            throw new ScriptException("cannot store into ->" + path + " of " + describe(target)
+                    + "; stores go into structures in memory: MDLs, IRPs, stack locations, device, driver and file objects, events");
+        }
+        StructType.Resolved r = k.type().resolve(path);
+        if (r == null) {
+            String first = path.split("\\.")[0];
+            throw new ScriptException(k.type().name() + " has no member " + path + "; members: " + String.join(", ", k.type().fieldNames())
+                    + nearest(first, k.type().fieldNames()));
+        }
+        if (r.field().isStruct() || r.field().isArray()) {
+            throw new ScriptException(k.type().name() + "." + path + " is a " + r.field().typeText() + "; store into one of its members");
+        }
+        machine.mm.write(k.address() + r.offset(), r.field().prim().size, toLong(value, "the value stored into ->" + path));
+    }
+
+    /** ", did you mean X?" for the closest name by edit distance, or "". */
+    static String nearest(String name, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = distance(name.toLowerCase(), c.toLowerCase());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = c;
             }
         }
-        java.lang.reflect.Field f = publicField(target, name);
-        try {
-            Object v = f.get(target);
-            if (v instanceof Integer i) return f.getName().endsWith("Status") ? (long) i : i & 0xFFFFFFFFL;
-            if (v instanceof Short sh) return (long) (sh & 0xFFFF);
-            if (v instanceof Boolean b) return b ? 1L : 0L;
-            return v;
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return best != null && bestDistance <= Math.max(2, name.length() / 3) ? "; did you mean " + best + "?" : "";
     }
 
-    private static void setStructureField(Object target, String name, Object value) {
-        java.lang.reflect.Field f = publicField(target, name);
-        if (Modifier.isFinal(f.getModifiers())) {
-            throw new ScriptException(target.getClass().getSimpleName() + "." + name + " cannot be stored into");
-        }
-        Class<?> t = f.getType();
-        try {
-            if (t == int.class) f.setInt(target, (int) toLong(value, "the value stored into " + name));
-            else if (t == long.class) f.setLong(target, toLong(value, "the value stored into " + name));
-            else if (t == boolean.class) f.setBoolean(target, toLong(value, "the value stored into " + name) != 0);
-            else if (value == null || (value instanceof Long l && l == 0)) f.set(target, null);
-            else if (t.isInstance(value)) f.set(target, value);
-            else throw new ScriptException(name + " holds a " + t.getSimpleName() + ", not " + describe(value));
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void setField(Object target, String name, Object value) {
-        if (target instanceof Mdl m) {
-            long v = toLong(value, "the value stored into ->" + name);
-            switch (name) {
-                case "MdlFlags" -> m.MdlFlags = (short) v;
-                case "ByteCount" -> m.ByteCount = v & 0xFFFFFFFFL;
-                case "MappedSystemVa" -> m.MappedSystemVa = v;
-                default -> throw new ScriptException("a driver may store into an MDL's MdlFlags, ByteCount or MappedSystemVa, not " + name);
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
             }
-            return;
+            int[] t = prev;
+            prev = cur;
+            cur = t;
         }
-        if (target != null && isStructure(target)) {
-            int dot = name.lastIndexOf('.');
-            Object owner = target;
-            if (dot > 0) {
-                for (String part : name.substring(0, dot).split("\\.")) owner = structureField(owner, part);
-            }
-            setStructureField(owner, name.substring(dot + 1), value);
-            return;
-        }
-        throw new ScriptException("cannot store into ->" + name + " of " + describe(target)
-                + "; stores are accepted into MDL fields (MdlFlags, ByteCount, MappedSystemVa) and into IRP, stack-location and device fields");
+        return prev[b.length()];
     }
 
     private Object call(String name, List<Object> args) {
@@ -501,19 +591,19 @@ public final class Script {
             case "pfn": {
                 expectArgs(name, args, 1, "pfn(PageFrameNumber): the PFN database entry");
                 long n = toLong(args.get(0), "pfn's argument");
-                return new PfnView(n, machine.mm.pfnDb.get(n));
+                return new PfnView(n, machine.mm.pfnDb);
             }
             case "db": {
                 // The debugger's db: reads physical memory through the current page tables, without
                 // faulting and without touching A/D bits; an invalid PTE is an error, as in WinDbg.
                 expectArgs(name, args, 1, "db(VirtualAddress): the byte there, read as the debugger reads it");
                 long va = toLong(args.get(0), "db's argument");
-                long pte = machine.mm.readPte(va);
-                if (!Pte.isValid(pte)) throw new ScriptException(String.format("db(0x%X): the address is not valid (PTE 0x%X)", va, pte));
-                return (long) machine.memory.readByte((Pte.pfn(pte) << 12) | (va & 0xFFF));
+                Long b = machine.mm.peek(va, 1);
+                if (b == null) throw new ScriptException(String.format("db(0x%X): the address is not valid (PTE 0x%X)", va, machine.mm.readPte(va)));
+                return b;
             }
             case "pool": {
-                expectArgs(name, args, 1, "pool(Address): the pool allocation that starts there (->Size, ->Tag, ->PoolType, ->Freed)");
+                expectArgs(name, args, 1, "pool(Address): the pool allocation that starts there (->Size, ->Tag, ->PoolType, ->Freed, ->OnLookasideList)");
                 long va = toLong(args.get(0), "pool's argument");
                 ntspec.mm.Pool.Allocation a = machine.mm.pool.find(va);
                 if (a == null) throw new ScriptException(String.format("pool(0x%X): no pool allocation starts there", va));
@@ -522,9 +612,9 @@ public final class Script {
             case "device": {
                 expectArgs(name, args, 1, "device(\"\\\\Device\\\\Name\"): the top of that device's stack, as IoGetDeviceObjectPointer returns it");
                 Object n = args.get(0);
-                ntspec.io.DeviceObject d = n instanceof String str ? machine.iomgr.device(str) : null;
-                if (d == null) throw new ScriptException("no device named " + describe(n) + "; devices: " + machine.iomgr.devices().keySet());
-                return machine.iomgr.IoGetAttachedDevice(d);
+                DeviceObject d = n instanceof String str ? machine.io.device.named(str) : null;
+                if (d == null) throw new ScriptException("no device named " + describe(n) + "; devices: " + machine.io.device.namespace().keySet());
+                return machine.io.device.IoGetAttachedDevice(d);
             }
             case "NT_SUCCESS": {
                 expectArgs(name, args, 1, "NT_SUCCESS(Status)");
@@ -540,6 +630,29 @@ public final class Script {
                         | (toLong(args.get(1), "Function") << 2) | toLong(args.get(2), "Method");
             }
             default:
+        }
+        if (debugger) {
+            switch (name) {
+                case "MmGetMdlPfnArray": {
+                    expectArgs(name, args, 1, "MmGetMdlPfnArray(Mdl)");
+                    return new PfnArray(machine.mm.mdl.at(toLong(args.get(0), "MmGetMdlPfnArray's Mdl")));
+                }
+                case "MmGetMdlVirtualAddress", "MmGetMdlByteCount", "MmGetMdlByteOffset": {
+                    expectArgs(name, args, 1, name + "(Mdl)");
+                    long m = toLong(args.get(0), name + "'s Mdl");
+                    long start = readMemory(m + 0x20, 8);
+                    long count = readMemory(m + 0x28, 4);
+                    long offset = readMemory(m + 0x2C, 4);
+                    return name.equals("MmGetMdlByteCount") ? count : name.equals("MmGetMdlByteOffset") ? offset : start + offset;
+                }
+                case "MmSizeOfMdl", "CTL_CODE":
+                    break;
+                default:
+                    if (DDIS.containsKey(name)) {
+                        throw new ScriptException(name + " is a DDI: a Then step only reads the machine (MmGetMdlPfnArray, "
+                                + "MmGetMdlVirtualAddress, MmGetMdlByteCount and MmGetMdlByteOffset read it); call " + name + " in a When step");
+                    }
+            }
         }
         List<Method> candidates = DDIS.get(name);
         if (candidates == null) {
@@ -590,6 +703,21 @@ public final class Script {
             if (!t.isPrimitive()) return null;
         }
         if (t.isInstance(v)) return v;
+        // A pointer given as a number or as another structure's view: the structure at that address.
+        if ((v instanceof Number || v instanceof KernelObject) && !(v instanceof Boolean)) {
+            long a = toLong(v, what);
+            if (t == Mdl.class) return machine.mm.mdl.at(a);
+            if (t == Irp.class) return machine.io.irpAt(a);
+            if (t == DeviceObject.class) return machine.io.deviceAt(a);
+            if (t == DriverObject.class) return machine.io.driverAt(a);
+            if (t == FileObject.class) return machine.io.fileAt(a);
+            if (t == IoStackLocation.class) return machine.io.stackLocationAt(a);
+            if (t == KEvent.class) return new KEvent(machine.mm, a);
+            if (t == EProcess.class) {
+                EProcess pr = machine.mm.processAt(a);
+                if (pr != null) return pr;
+            }
+        }
         throw new ScriptException(what + " must be a " + cType(t) + ", but " + describe(v) + " was given: " + signature(ddi));
     }
 
@@ -694,16 +822,12 @@ public final class Script {
             while (true) {
                 if (accept("->")) {
                     v = field(v, ident());
-                } else if (v != null && isStructure(v) && accept(".")) {
-                    v = structureField(v, ident());
+                } else if ((v instanceof KernelObject || v instanceof IoFunc.IoStatusBlockView) && accept(".")) {
+                    v = field(v, ident());
                 } else if (accept("[")) {
                     long index = toLong(expression(), "index");
                     expect("]");
-                    if (!(v instanceof List<?> l)) throw error("only an array (MmGetMdlPfnArray) can be indexed");
-                    if (index < 0 || index >= l.size()) {
-                        throw new ScriptException("index " + index + " is outside the array of " + l.size() + " elements");
-                    }
-                    v = l.get((int) index);
+                    v = element(v, index);
                 } else {
                     return v;
                 }

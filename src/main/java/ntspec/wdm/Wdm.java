@@ -1,19 +1,20 @@
 package ntspec.wdm;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import ntspec.Machine;
 import ntspec.io.DeviceObject;
+import ntspec.io.DriverDispatch;
 import ntspec.io.DriverObject;
 import ntspec.io.IoCompletionRoutine;
 import ntspec.io.IoStackLocation;
 import ntspec.io.Irp;
-import ntspec.ke.KEvent;
 import ntspec.ke.CodeImage;
 import ntspec.ke.Irql;
 import ntspec.ke.KApcState;
+import ntspec.ke.KEvent;
 import ntspec.ke.NtStatus;
 import ntspec.mm.EProcess;
 import ntspec.mm.Mdl;
@@ -24,11 +25,16 @@ import ntspec.trace.Trace;
  * The driver-facing facade: DDIs under their WDK names, with wdm.h's argument order, bound to
  * one machine and one driver image. A driver model extends it so its code reads like C:
  * {@code MmProbeAndLockPages(mdl, UserMode, IoWriteAccess)}. Every call is traced, runs as nt's
- * code (a fault inside is the kernel's), and returns to the driver's code address.
+ * code (a fault inside is the kernel's), and returns to the driver's code address. Structures are
+ * views over simulated memory; a NULL structure pointer is a view at address 0, so the routine's
+ * first access to it faults as it would on Windows.
  */
 public class Wdm implements WdmConstants {
     protected final Machine machine;
     protected final CodeImage image;
+    private final java.util.Map<String, IoCompletionRoutine> completionRoutines = new java.util.LinkedHashMap<>();
+    private DriverObject driverObject;
+    private final java.util.Map<String, Long> literals = new java.util.HashMap<>();
 
     public Wdm(Machine machine, CodeImage image) {
         this.machine = machine;
@@ -39,10 +45,6 @@ public class Wdm implements WdmConstants {
     public Wdm(Machine machine, String imageName) {
         this(machine, machine.kernel.loadImage(imageName, 0x20000));
     }
-
-    private final java.util.Map<String, IoCompletionRoutine> completionRoutines = new java.util.LinkedHashMap<>();
-    private DriverObject driverObject;
-    private final java.util.Map<String, Long> literals = new java.util.HashMap<>();
 
     public Machine machine() {
         return machine;
@@ -55,8 +57,9 @@ public class Wdm implements WdmConstants {
     // ------------------------------------------------------------------ running driver code
 
     /**
-     * Runs {@code body} as this driver's code (its code address is in the driver image) with no
-     * exception handler above it: an exception it does not catch bug-checks 0x1E.
+     * Runs {@code body} as this driver's code (its code address is in the driver image) at the base
+     * of the current thread's kernel code: an exception it does not catch ends as Windows ends it
+     * there (0x3B in a user thread's system call, 0x7E in a system thread, 0x1E in a DPC).
      */
     public void runAsDriver(String routine, Runnable body) {
         machine.kernel.ensureRunning();
@@ -77,11 +80,12 @@ public class Wdm implements WdmConstants {
         int saved = machine.kernel.currentProcessor().number;
         machine.kernel.setCurrentProcessor(processor);
         try {
-            int old = machine.kernel.KeRaiseIrql(DISPATCH_LEVEL);
+            int old = machine.kernel.KeGetCurrentIrql();
+            machine.kernel.setIrql(Math.max(old, DISPATCH_LEVEL));
             machine.trace.add(Trace.Kind.NOTE, "DPC of " + image.name() + " on CPU " + processor + " in " + machine.kernel.currentThread()
                     + ", process " + (machine.kernel.currentProcess() == null ? "System" : machine.kernel.currentProcess().name));
-            runAsDriver("DpcRoutine", body);
-            machine.kernel.KeLowerIrql(old);
+            machine.kernel.inDpc(() -> runAsDriver("DpcRoutine", body));
+            machine.kernel.setIrql(old);
         } finally {
             machine.kernel.setCurrentProcessor(saved);
         }
@@ -95,8 +99,7 @@ public class Wdm implements WdmConstants {
     private <T> T ddi(String name, String args, Supplier<T> body) {
         machine.kernel.ensureRunning();
         machine.trace.add(Trace.Kind.DDI, name + "(" + args + ")");
-        T result = machine.kernel.inKernel(name, body);
-        return result;
+        return machine.kernel.inKernel(name, body);
     }
 
     private void ddiVoid(String name, String args, Runnable body) {
@@ -116,8 +119,8 @@ public class Wdm implements WdmConstants {
         return Trace.hex(v);
     }
 
-    private static String mdl(Mdl m) {
-        return m == null ? "NULL" : hex(m.address);
+    private static String addr(ntspec.nt.StructView v) {
+        return v == null ? "NULL" : hex(v.address);
     }
 
     private static String mode(int m) {
@@ -137,6 +140,19 @@ public class Wdm implements WdmConstants {
         return b ? "TRUE" : "FALSE";
     }
 
+    /** A NULL MDL pointer is the MDL at address 0: the routine faults when it touches it. */
+    private Mdl mdl(Mdl m) {
+        return m != null ? m : machine.mm.mdl.at(0);
+    }
+
+    private Irp irp(Irp i) {
+        return i != null ? i : machine.io.irpAt(0);
+    }
+
+    private DeviceObject device(DeviceObject d) {
+        return d != null ? d : machine.io.deviceAt(0);
+    }
+
     // ------------------------------------------------------------------ kernel
 
     public int KeGetCurrentIrql() {
@@ -145,11 +161,11 @@ public class Wdm implements WdmConstants {
 
     /** KeRaiseIrql(NewIrql, &amp;OldIrql): returns OldIrql. */
     public int KeRaiseIrql(int newIrql) {
-        return ddi("KeRaiseIrql", Irql.name(newIrql), () -> machine.kernel.KeRaiseIrql(newIrql));
+        return ddi("KeRaiseIrql", Irql.name(newIrql & 0xFF), () -> machine.kernel.KeRaiseIrql(newIrql));
     }
 
     public void KeLowerIrql(int newIrql) {
-        ddiVoid("KeLowerIrql", Irql.name(newIrql), () -> machine.kernel.KeLowerIrql(newIrql));
+        ddiVoid("KeLowerIrql", Irql.name(newIrql & 0xFF), () -> machine.kernel.KeLowerIrql(newIrql));
     }
 
     public EProcess PsGetCurrentProcess() {
@@ -157,7 +173,7 @@ public class Wdm implements WdmConstants {
     }
 
     public void KeStackAttachProcess(EProcess process, KApcState apcState) {
-        ddiVoid("KeStackAttachProcess", process.name, () -> machine.kernel.KeStackAttachProcess(process, apcState));
+        ddiVoid("KeStackAttachProcess", process == null ? "NULL" : process.name, () -> machine.kernel.KeStackAttachProcess(process, apcState));
     }
 
     public void KeUnstackDetachProcess(KApcState apcState) {
@@ -193,9 +209,19 @@ public class Wdm implements WdmConstants {
     public DriverObject DriverObject() {
         if (driverObject == null) {
             String base = image.name().replaceFirst("(?i)\\.sys$", "");
-            driverObject = machine.iomgr.createDriver("\\Driver\\" + base, image);
+            driverObject = machine.io.driver.createDriver("\\Driver\\" + base, image);
         }
         return driverObject;
+    }
+
+    /** DriverObject->MajorFunction[major] = routine. */
+    public void setDispatch(int majorFunction, DriverDispatch routine) {
+        DriverObject().MajorFunction.set(majorFunction, routine);
+    }
+
+    /** DriverObject->DriverUnload = routine. */
+    public void setDriverUnload(Consumer<DriverObject> routine) {
+        DriverObject().setDriverUnload(routine);
     }
 
     /** The address of a NUL-terminated copy of {@code text} in the driver's (nonpaged) data: a C string literal. */
@@ -213,104 +239,132 @@ public class Wdm implements WdmConstants {
     /** Names a completion routine so scripts can pass it to IoSetCompletionRoutine by name. */
     public void registerCompletionRoutine(String name, IoCompletionRoutine routine) {
         completionRoutines.put(name, routine);
+        machine.kernel.registerRoutine(image, name, routine);
+    }
+
+    /** The code address of a routine of this driver (a completion routine by its Java object). */
+    public long routineAddress(String name, Object routine) {
+        return machine.kernel.registerRoutine(image, name, routine);
     }
 
     /** IoCreateDevice(DriverObject, DeviceExtensionSize, DeviceName, DeviceType, Characteristics, Exclusive, &DeviceObject). */
     public int IoCreateDevice(DriverObject driverObject, long deviceExtensionSize, String deviceName, int deviceType,
                               int deviceCharacteristics, boolean exclusive, DeviceObject[] deviceObject) {
         DeviceObject d = ddi("IoCreateDevice", driverObject + ", " + deviceName,
-                () -> machine.iomgr.IoCreateDevice(driverObject, deviceName, deviceType, 0));
-        if (d == null) return NtStatus.STATUS_OBJECT_NAME_COLLISION;
+                () -> machine.io.device.IoCreateDevice(driverObject, deviceExtensionSize, deviceName, deviceType, deviceCharacteristics, exclusive));
+        if (d == null) return deviceName != null && machine.io.device.named(deviceName) != null
+                ? NtStatus.STATUS_OBJECT_NAME_COLLISION : NtStatus.STATUS_INSUFFICIENT_RESOURCES;
         deviceObject[0] = d;
         return NtStatus.STATUS_SUCCESS;
     }
 
     public DeviceObject IoAttachDeviceToDeviceStack(DeviceObject sourceDevice, DeviceObject targetDevice) {
         return ddi("IoAttachDeviceToDeviceStack", sourceDevice + ", " + targetDevice,
-                () -> machine.iomgr.IoAttachDeviceToDeviceStack(sourceDevice, targetDevice));
+                () -> machine.io.device.IoAttachDeviceToDeviceStack(device(sourceDevice), device(targetDevice)));
     }
 
     public void IoDetachDevice(DeviceObject targetDevice) {
-        ddiVoid("IoDetachDevice", String.valueOf(targetDevice), () -> machine.iomgr.IoDetachDevice(targetDevice));
+        ddiVoid("IoDetachDevice", String.valueOf(targetDevice), () -> machine.io.device.IoDetachDevice(device(targetDevice)));
     }
 
     public void IoDeleteDevice(DeviceObject deviceObject) {
-        ddiVoid("IoDeleteDevice", String.valueOf(deviceObject), () -> machine.iomgr.IoDeleteDevice(deviceObject));
+        ddiVoid("IoDeleteDevice", String.valueOf(deviceObject), () -> machine.io.device.IoDeleteDevice(device(deviceObject)));
+    }
+
+    public DeviceObject IoGetAttachedDevice(DeviceObject deviceObject) {
+        return ddi("IoGetAttachedDevice", String.valueOf(deviceObject), () -> machine.io.device.IoGetAttachedDevice(device(deviceObject)));
     }
 
     public Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
-        Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> machine.iomgr.IoAllocateIrp(stackSize, chargeQuota));
+        Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> machine.io.irp.IoAllocateIrp(stackSize, chargeQuota));
         machine.trace.add(Trace.Kind.RETURN, "IoAllocateIrp returned", irp == null ? 0 : irp.address);
         return irp;
     }
 
     public void IoFreeIrp(Irp irp) {
-        ddiVoid("IoFreeIrp", String.valueOf(irp), () -> machine.iomgr.IoFreeIrp(irp));
+        ddiVoid("IoFreeIrp", addr(irp), () -> machine.io.irp.IoFreeIrp(irp(irp)));
     }
 
     public IoStackLocation IoGetCurrentIrpStackLocation(Irp irp) {
-        return machine.iomgr.IoGetCurrentIrpStackLocation(irp);
+        return ddi("IoGetCurrentIrpStackLocation", addr(irp), () -> machine.io.irp.IoGetCurrentIrpStackLocation(irp(irp)));
     }
 
     public IoStackLocation IoGetNextIrpStackLocation(Irp irp) {
-        return machine.iomgr.IoGetNextIrpStackLocation(irp);
+        return ddi("IoGetNextIrpStackLocation", addr(irp), () -> machine.io.irp.IoGetNextIrpStackLocation(irp(irp)));
     }
 
     public void IoSkipCurrentIrpStackLocation(Irp irp) {
-        machine.trace.add(Trace.Kind.DDI, "IoSkipCurrentIrpStackLocation(" + irp + ")");
-        machine.iomgr.IoSkipCurrentIrpStackLocation(irp);
+        ddiVoid("IoSkipCurrentIrpStackLocation", addr(irp), () -> machine.io.irp.IoSkipCurrentIrpStackLocation(irp(irp)));
     }
 
     public void IoCopyCurrentIrpStackLocationToNext(Irp irp) {
-        machine.trace.add(Trace.Kind.DDI, "IoCopyCurrentIrpStackLocationToNext(" + irp + ")");
-        machine.iomgr.IoCopyCurrentIrpStackLocationToNext(irp);
+        ddiVoid("IoCopyCurrentIrpStackLocationToNext", addr(irp), () -> machine.io.irp.IoCopyCurrentIrpStackLocationToNext(irp(irp)));
     }
 
     public void IoMarkIrpPending(Irp irp) {
-        machine.trace.add(Trace.Kind.DDI, "IoMarkIrpPending(" + irp + ")");
-        machine.iomgr.IoMarkIrpPending(irp);
+        ddiVoid("IoMarkIrpPending", addr(irp), () -> machine.io.irp.IoMarkIrpPending(irp(irp)));
     }
 
-    public void IoSetCompletionRoutine(Irp irp, IoCompletionRoutine completionRoutine, Object context,
+    /** IoSetCompletionRoutine with a Java routine (its code address is in this driver's image) and a context pointer. */
+    public void IoSetCompletionRoutine(Irp irp, IoCompletionRoutine completionRoutine, long context,
                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
-        setCompletion(irp, completionRoutine, "CompletionRoutine", context, invokeOnSuccess, invokeOnError, invokeOnCancel);
-    }
-
-    /**
-     * IoSetCompletionRoutineEx: as IoSetCompletionRoutine; the real one also references the device
-     * object so the driver cannot unload before the routine ran, and can fail for lack of pool.
-     */
-    public int IoSetCompletionRoutineEx(DeviceObject deviceObject, Irp irp, IoCompletionRoutine completionRoutine, Object context,
-                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
-        setCompletion(irp, completionRoutine, "CompletionRoutine", context, invokeOnSuccess, invokeOnError, invokeOnCancel);
-        return NtStatus.STATUS_SUCCESS;
+        long routine = completionRoutine == null ? 0 : machine.kernel.registerRoutine(image, "CompletionRoutine", completionRoutine);
+        setCompletion(irp, routine, context, invokeOnSuccess, invokeOnError, invokeOnCancel);
     }
 
     /** The scripts' form: the routine by the name it was registered under. */
-    public void IoSetCompletionRoutine(Irp irp, String completionRoutine, Object context,
+    public void IoSetCompletionRoutine(Irp irp, String completionRoutine, long context,
                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
-        IoCompletionRoutine r = completionRoutines.get(completionRoutine);
-        if (r == null) {
-            throw new IllegalArgumentException("no completion routine \"" + completionRoutine + "\" in " + image.name()
-                    + "; routines defined: " + completionRoutines.keySet());
-        }
-        setCompletion(irp, r, completionRoutine, context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+        setCompletion(irp, routine(completionRoutine), context, invokeOnSuccess, invokeOnError, invokeOnCancel);
     }
 
-    private void setCompletion(Irp irp, IoCompletionRoutine r, String name, Object context, boolean s, boolean e, boolean c) {
-        machine.trace.add(Trace.Kind.DDI, "IoSetCompletionRoutine(" + irp + ", " + name + ", " + bool(s) + ", " + bool(e) + ", " + bool(c) + ")");
-        machine.iomgr.IoSetCompletionRoutine(irp, r, context, s, e, c, image, name);
+    private long routine(String name) {
+        IoCompletionRoutine r = completionRoutines.get(name);
+        if (r == null) {
+            throw new IllegalArgumentException("no completion routine \"" + name + "\" in " + image.name()
+                    + "; routines defined: " + completionRoutines.keySet());
+        }
+        return machine.kernel.registerRoutine(image, name, r);
+    }
+
+    private void setCompletion(Irp irp, long routine, long context, boolean s, boolean e, boolean c) {
+        ddiVoid("IoSetCompletionRoutine", addr(irp) + ", " + machine.kernel.symbol(routine) + ", " + hex(context) + ", "
+                + bool(s) + ", " + bool(e) + ", " + bool(c), () -> machine.io.irp.IoSetCompletionRoutine(irp(irp), routine, context, s, e, c));
+    }
+
+    /**
+     * IoSetCompletionRoutineEx: references the device object through nt's unload-safe wrapper, so
+     * the driver cannot unload before its routine ran; STATUS_INSUFFICIENT_RESOURCES when the
+     * wrapper's context cannot be allocated.
+     */
+    public int IoSetCompletionRoutineEx(DeviceObject deviceObject, Irp irp, IoCompletionRoutine completionRoutine, long context,
+                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
+        long routine = machine.kernel.registerRoutine(image, "CompletionRoutine", completionRoutine);
+        return completionEx(deviceObject, irp, routine, context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+    }
+
+    /** The scripts' form of IoSetCompletionRoutineEx. */
+    public int IoSetCompletionRoutineEx(DeviceObject deviceObject, Irp irp, String completionRoutine, long context,
+                                        boolean invokeOnSuccess, boolean invokeOnError, boolean invokeOnCancel) {
+        return completionEx(deviceObject, irp, routine(completionRoutine), context, invokeOnSuccess, invokeOnError, invokeOnCancel);
+    }
+
+    private int completionEx(DeviceObject deviceObject, Irp irp, long routine, long context, boolean s, boolean e, boolean c) {
+        int status = ddi("IoSetCompletionRoutineEx", addr(deviceObject) + ", " + addr(irp) + ", " + machine.kernel.symbol(routine),
+                () -> machine.io.irp.IoSetCompletionRoutineEx(device(deviceObject), irp(irp), routine, context, s, e, c));
+        machine.trace.add(Trace.Kind.RETURN, "IoSetCompletionRoutineEx returned " + NtStatus.name(status));
+        return status;
     }
 
     public int IoCallDriver(DeviceObject deviceObject, Irp irp) {
         machine.trace.add(Trace.Kind.DDI, "IoCallDriver(" + deviceObject + ", " + irp + ")");
-        int status = machine.iomgr.IoCallDriver(deviceObject, irp);
+        int status = machine.kernel.inKernel("IofCallDriver", () -> machine.io.irp.IoCallDriver(device(deviceObject), irp(irp)));
         machine.trace.add(Trace.Kind.RETURN, "IoCallDriver returned " + NtStatus.name(status));
         return status;
     }
 
     public void IoCompleteRequest(Irp irp, int priorityBoost) {
-        ddiVoid("IoCompleteRequest", irp + ", " + priorityBoost, () -> machine.iomgr.IoCompleteRequest(irp, priorityBoost));
+        ddiVoid("IoCompleteRequest", addr(irp) + ", " + priorityBoost, () -> machine.io.irp.IoCompleteRequest(irp(irp), priorityBoost));
     }
 
     public Irp IoBuildDeviceIoControlRequest(int ioControlCode, DeviceObject deviceObject, long inputBuffer, long inputBufferLength,
@@ -318,7 +372,7 @@ public class Wdm implements WdmConstants {
                                              KEvent event, long ioStatusBlock) {
         Irp irp = ddi("IoBuildDeviceIoControlRequest", String.format("0x%X, %s, %s, 0x%X, %s, 0x%X, %s", ioControlCode, deviceObject,
                 hex(inputBuffer), inputBufferLength, hex(outputBuffer), outputBufferLength, bool(internalDeviceIoControl)),
-                () -> machine.iomgr.IoBuildDeviceIoControlRequest(ioControlCode, deviceObject, inputBuffer, inputBufferLength,
+                () -> machine.io.irp.IoBuildDeviceIoControlRequest(ioControlCode, device(deviceObject), inputBuffer, inputBufferLength,
                         outputBuffer, outputBufferLength, internalDeviceIoControl, event, ioStatusBlock));
         machine.trace.add(Trace.Kind.RETURN, "IoBuildDeviceIoControlRequest returned", irp == null ? 0 : irp.address);
         return irp;
@@ -328,19 +382,19 @@ public class Wdm implements WdmConstants {
 
     public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, Irp irp) {
         Mdl m = ddi("IoAllocateMdl", hex(virtualAddress) + ", " + hex(length) + ", " + bool(secondaryBuffer) + ", "
-                + bool(chargeQuota) + ", " + (irp == null ? "NULL" : hex(irp.address)),
-                () -> machine.io.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp));
+                + bool(chargeQuota) + ", " + addr(irp),
+                () -> machine.io.mdl.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp));
         machine.trace.add(Trace.Kind.RETURN, "IoAllocateMdl returned", m == null ? 0 : m.address);
         return m;
     }
 
     public void IoFreeMdl(Mdl mdl) {
-        ddiVoid("IoFreeMdl", mdl(mdl), () -> machine.io.IoFreeMdl(mdl));
+        ddiVoid("IoFreeMdl", addr(mdl), () -> machine.io.mdl.IoFreeMdl(mdl(mdl)));
     }
 
     public void IoBuildPartialMdl(Mdl sourceMdl, Mdl targetMdl, long virtualAddress, long length) {
-        ddiVoid("IoBuildPartialMdl", mdl(sourceMdl) + ", " + mdl(targetMdl) + ", " + hex(virtualAddress) + ", " + hex(length),
-                () -> machine.io.IoBuildPartialMdl(sourceMdl, targetMdl, virtualAddress, length));
+        ddiVoid("IoBuildPartialMdl", addr(sourceMdl) + ", " + addr(targetMdl) + ", " + hex(virtualAddress) + ", " + hex(length),
+                () -> machine.io.mdl.IoBuildPartialMdl(mdl(sourceMdl), mdl(targetMdl), virtualAddress, length));
     }
 
     public long MmSizeOfMdl(long base, long length) {
@@ -348,76 +402,84 @@ public class Wdm implements WdmConstants {
     }
 
     public void MmInitializeMdl(Mdl mdl, long base, long length) {
-        ddiVoid("MmInitializeMdl", mdl(mdl) + ", " + hex(base) + ", " + hex(length), () -> MdlRoutines.MmInitializeMdl(mdl, base, length));
+        ddiVoid("MmInitializeMdl", addr(mdl) + ", " + hex(base) + ", " + hex(length), () -> MdlRoutines.MmInitializeMdl(mdl(mdl), base, length));
     }
 
     public long MmGetMdlVirtualAddress(Mdl mdl) {
-        return mdl.virtualAddress();
+        return ddi("MmGetMdlVirtualAddress", addr(mdl), () -> mdl(mdl).virtualAddress());
     }
 
     public long MmGetMdlByteCount(Mdl mdl) {
-        return mdl.ByteCount;
+        return ddi("MmGetMdlByteCount", addr(mdl), () -> mdl(mdl).ByteCount());
     }
 
     public long MmGetMdlByteOffset(Mdl mdl) {
-        return mdl.ByteOffset;
+        return ddi("MmGetMdlByteOffset", addr(mdl), () -> mdl(mdl).ByteOffset());
     }
 
-    /** MmGetMdlPfnArray: the MDL's PFN array (page-count slots; an unfilled slot holds LIST_HEAD, -1). */
-    public List<Long> MmGetMdlPfnArray(Mdl mdl) {
-        return mdl.pfnSlots();
+    /** MmGetMdlPfnArray: a pointer to the MDL's PFN array ("mdl + 1"); indexing it reads the slot from memory. */
+    public PfnArray MmGetMdlPfnArray(Mdl mdl) {
+        return new PfnArray(mdl(mdl));
     }
 
     public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
-        ddiVoid("MmProbeAndLockPages", mdl(mdl) + ", " + mode(accessMode) + ", " + op(operation),
-                () -> machine.mm.mdl.MmProbeAndLockPages(mdl, accessMode, operation));
+        ddiVoid("MmProbeAndLockPages", addr(mdl) + ", " + mode(accessMode) + ", " + op(operation),
+                () -> machine.mm.mdl.MmProbeAndLockPages(mdl(mdl), accessMode, operation));
     }
 
     public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
-        ddiVoid("MmProbeAndLockProcessPages", mdl(mdl) + ", " + process.name + ", " + mode(accessMode) + ", " + op(operation),
-                () -> machine.mm.mdl.MmProbeAndLockProcessPages(mdl, process, accessMode, operation));
+        ddiVoid("MmProbeAndLockProcessPages", addr(mdl) + ", " + (process == null ? "NULL" : process.name) + ", " + mode(accessMode) + ", " + op(operation),
+                () -> {
+                    if (process == null) {
+                        // KeStackAttachProcess reads the process's DirectoryTableBase: through NULL, that faults.
+                        machine.mm.read(0x28, 8);
+                    }
+                    machine.mm.mdl.MmProbeAndLockProcessPages(mdl(mdl), process, accessMode, operation);
+                });
     }
 
     public void MmUnlockPages(Mdl mdl) {
-        ddiVoid("MmUnlockPages", mdl(mdl), () -> machine.mm.mdl.MmUnlockPages(mdl));
+        ddiVoid("MmUnlockPages", addr(mdl), () -> machine.mm.mdl.MmUnlockPages(mdl(mdl)));
     }
 
     public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress,
                                              boolean bugCheckOnFailure, int priority) {
-        return ddiReturning("MmMapLockedPagesSpecifyCache", mdl(mdl) + ", " + mode(accessMode) + ", " + cacheType + ", "
-                + hex(requestedAddress) + ", " + bool(bugCheckOnFailure) + ", " + hex(priority),
-                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl, accessMode, cacheType, requestedAddress,
+        return ddiReturning("MmMapLockedPagesSpecifyCache", addr(mdl) + ", " + mode(accessMode) + ", " + cacheType + ", "
+                + hex(requestedAddress) + ", " + bool(bugCheckOnFailure) + ", " + hex(priority & 0xFFFFFFFFL),
+                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, cacheType, requestedAddress,
                         bugCheckOnFailure, priority));
     }
 
     /** MmMapLockedPages (obsolete) = SpecifyCache(mdl, mode, MmCached, NULL, TRUE, HighPagePriority). */
     public long MmMapLockedPages(Mdl mdl, int accessMode) {
-        return ddiReturning("MmMapLockedPages", mdl(mdl) + ", " + mode(accessMode),
-                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl, accessMode, MmCached, 0, true, HighPagePriority));
+        return ddiReturning("MmMapLockedPages", addr(mdl) + ", " + mode(accessMode),
+                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, MmCached, 0, true, HighPagePriority));
     }
 
     public long MmGetSystemAddressForMdlSafe(Mdl mdl, int priority) {
-        return ddiReturning("MmGetSystemAddressForMdlSafe", mdl(mdl) + ", " + hex(priority),
-                () -> machine.mm.mdl.MmGetSystemAddressForMdlSafe(mdl, priority));
+        return ddiReturning("MmGetSystemAddressForMdlSafe", addr(mdl) + ", " + hex(priority & 0xFFFFFFFFL),
+                () -> machine.mm.mdl.MmGetSystemAddressForMdlSafe(mdl(mdl), priority));
     }
 
     /** MmGetSystemAddressForMdl (obsolete): maps with MmMapLockedPages, which bug-checks on failure. */
     public long MmGetSystemAddressForMdl(Mdl mdl) {
-        return ddiReturning("MmGetSystemAddressForMdl", mdl(mdl), () -> mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)
-                ? mdl.MappedSystemVa
-                : machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, 0, true, HighPagePriority));
+        return ddiReturning("MmGetSystemAddressForMdl", addr(mdl), () -> {
+            Mdl m = mdl(mdl);
+            return m.hasFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL) ? m.MappedSystemVa()
+                    : machine.mm.mdl.MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, 0, true, HighPagePriority);
+        });
     }
 
     public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
-        ddiVoid("MmUnmapLockedPages", hex(baseAddress) + ", " + mdl(mdl), () -> machine.mm.mdl.MmUnmapLockedPages(baseAddress, mdl));
+        ddiVoid("MmUnmapLockedPages", hex(baseAddress) + ", " + addr(mdl), () -> machine.mm.mdl.MmUnmapLockedPages(baseAddress, mdl(mdl)));
     }
 
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
-        ddiVoid("MmBuildMdlForNonPagedPool", mdl(mdl), () -> machine.mm.mdl.MmBuildMdlForNonPagedPool(mdl));
+        ddiVoid("MmBuildMdlForNonPagedPool", addr(mdl), () -> machine.mm.mdl.MmBuildMdlForNonPagedPool(mdl(mdl)));
     }
 
     public void MmPrepareMdlForReuse(Mdl mdl) {
-        ddiVoid("MmPrepareMdlForReuse", mdl(mdl), () -> machine.mm.mdl.MmPrepareMdlForReuse(mdl));
+        ddiVoid("MmPrepareMdlForReuse", addr(mdl), () -> machine.mm.mdl.MmPrepareMdlForReuse(mdl(mdl)));
     }
 
     public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
@@ -433,7 +495,7 @@ public class Wdm implements WdmConstants {
     }
 
     public void MmFreePagesFromMdl(Mdl mdl) {
-        ddiVoid("MmFreePagesFromMdl", mdl(mdl), () -> machine.mm.mdl.MmFreePagesFromMdl(mdl));
+        ddiVoid("MmFreePagesFromMdl", addr(mdl), () -> machine.mm.mdl.MmFreePagesFromMdl(mdl(mdl)));
     }
 
     public void ProbeForRead(long address, long length, int alignment) {
@@ -458,6 +520,16 @@ public class Wdm implements WdmConstants {
         machine.mm.writeByte(address, value, false);
     }
 
+    /** {@code *(PULONG_PTR)address}: an 8-byte kernel-mode read by the driver's code. */
+    public long readPointer(long address) {
+        return machine.mm.read(address, 8);
+    }
+
+    /** {@code *(PULONG_PTR)address = value}. */
+    public void writePointer(long address, long value) {
+        machine.mm.write(address, 8, value);
+    }
+
     public byte[] read(long address, int length) {
         return machine.mm.read(address, length, false);
     }
@@ -470,9 +542,9 @@ public class Wdm implements WdmConstants {
         write(address, ascii.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    /** RtlCopyMemory(Destination, Source, Length), done byte by byte by the driver's code. */
+    /** RtlCopyMemory(Destination, Source, Length): the driver's own memcpy, forward, page by page. */
     public void RtlCopyMemory(long destination, long source, long length) {
-        for (long i = 0; i < length; i++) writeByte(destination + i, readByte(source + i));
+        machine.mm.copyForward(destination, source, length);
     }
 
     public void RtlFillMemory(long destination, long length, int fill) {

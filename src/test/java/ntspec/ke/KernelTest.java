@@ -25,16 +25,28 @@ class KernelTest {
     }
 
     @Test
-    void raisingToALowerIrqlBugChecks0x9WithCurrentAndNew() {
+    void raisingToALowerIrqlLowersItUncheckedAsTheX64InlineDoes() {
         k.KeRaiseIrql(Irql.DISPATCH_LEVEL);
-        assertThatThrownBy(() -> k.KeRaiseIrql(Irql.APC_LEVEL)).isInstanceOf(BugCheckException.class);
-        assertThat(t.machine.bugCheck()).isEqualTo(new BugCheck(0x9, 2, 1, 0, 9));
+        assertThat(k.KeRaiseIrql(Irql.APC_LEVEL)).isEqualTo(Irql.DISPATCH_LEVEL);
+        assertThat(k.KeGetCurrentIrql()).isEqualTo(Irql.APC_LEVEL);
+        assertThat(t.machine.bugCheck()).isNull();
     }
 
     @Test
-    void loweringToAHigherIrqlBugChecks0xAWithNewAndCurrent() {
-        assertThatThrownBy(() -> k.KeLowerIrql(Irql.DISPATCH_LEVEL)).isInstanceOf(BugCheckException.class);
-        assertThat(t.machine.bugCheck()).isEqualTo(new BugCheck(0xA, 2, 0, 0, 3));
+    void loweringToAHigherIrqlRaisesItUnchecked() {
+        k.KeLowerIrql(Irql.DISPATCH_LEVEL);
+        assertThat(k.KeGetCurrentIrql()).isEqualTo(Irql.DISPATCH_LEVEL);
+        assertThat(t.machine.bugCheck()).isNull();
+    }
+
+    @Test
+    void anIrqlAboveFifteenIsAGeneralProtectionFaultRaisedAsAnAccessViolation() {
+        List<Integer> caught = new ArrayList<>();
+        k.tryExcept(() -> k.KeRaiseIrql(16), caught::add);
+        assertThat(caught).containsExactly(NtStatus.STATUS_ACCESS_VIOLATION);
+        assertThat(k.KeGetCurrentIrql()).isEqualTo(Irql.PASSIVE_LEVEL);
+        assertThat(k.KeRaiseIrql(0x102)).as("a KIRQL is a UCHAR: 0x102 is 2").isEqualTo(Irql.PASSIVE_LEVEL);
+        assertThat(k.KeGetCurrentIrql()).isEqualTo(Irql.DISPATCH_LEVEL);
     }
 
     @Test
@@ -65,8 +77,7 @@ class KernelTest {
         assertThat(caught).containsExactly(NtStatus.STATUS_ACCESS_VIOLATION);
         assertThat(k.currentThread().lastExceptionCode()).isEqualTo(NtStatus.STATUS_ACCESS_VIOLATION);
         k.tryExcept(() -> { }, caught::add);
-        assertThat(caught).hasSize(1);
-        assertThat(k.currentThread().lastExceptionCode()).as("a fresh __try catches nothing yet").isNull();
+        assertThat(caught).as("a __try whose body completes runs no handler").hasSize(1);
     }
 
     @Test
@@ -79,15 +90,35 @@ class KernelTest {
     }
 
     @Test
-    void anExceptionNobodyCatchesBugChecks0x1EWithCodeAddressAndInformation() {
+    void anExceptionNobodyCatchesInAUserThreadsSystemCallIsSystemServiceException() {
         assertThatThrownBy(() -> t.wdm.runAsDriver("Dispatch", () -> k.raise(NtStatus.STATUS_ACCESS_VIOLATION, 1, 0x1234)))
+                .isInstanceOf(BugCheckException.class);
+        BugCheck bc = t.machine.bugCheck();
+        assertThat(bc.code()).as("0x3B SYSTEM_SERVICE_EXCEPTION").isEqualTo(0x3B);
+        assertThat(bc.p1()).isEqualTo(0xC0000005L);
+        assertThat(t.machine.kernel.imageAt(bc.p2()).name()).as("raised in the driver's code").isEqualTo("Test.sys");
+        assertThat(bc.p3()).as("the context record, on the thread's stack").isNotZero();
+        assertThat(bc.p4()).isZero();
+    }
+
+    @Test
+    void anExceptionNobodyCatchesInADpcIsKmodeExceptionNotHandledWithTheRecord() {
+        assertThatThrownBy(() -> t.wdm.runDpc(1, () -> k.raise(NtStatus.STATUS_ACCESS_VIOLATION, 1, 0x1234)))
                 .isInstanceOf(BugCheckException.class);
         BugCheck bc = t.machine.bugCheck();
         assertThat(bc.code()).isEqualTo(0x1E);
         assertThat(bc.p1()).isEqualTo(0xC0000005L);
-        assertThat(t.machine.kernel.imageAt(bc.p2()).name()).as("raised in the driver's code").isEqualTo("Test.sys");
+        assertThat(t.machine.kernel.imageAt(bc.p2()).name()).isEqualTo("Test.sys");
         assertThat(bc.p3()).isEqualTo(1);
         assertThat(bc.p4()).isEqualTo(0x1234);
+    }
+
+    @Test
+    void anExceptionNobodyCatchesInASystemThreadIsSystemThreadExceptionNotHandled() {
+        k.switchTo(t.machine.ps.PsCreateThread(t.machine.ps.systemProcess()));
+        assertThatThrownBy(() -> t.wdm.runAsDriver("Worker", () -> k.raise(NtStatus.STATUS_ACCESS_VIOLATION, 0, 0)))
+                .isInstanceOf(BugCheckException.class);
+        assertThat(t.machine.bugCheck().code()).isEqualTo(0x7E);
     }
 
     @Test

@@ -11,9 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import ntspec.TestMachine;
+import java.util.ArrayList;
+import java.util.List;
 import ntspec.hw.Pte;
 import ntspec.ke.BugCheck;
 import ntspec.ke.NtStatus;
+import ntspec.mm.PfnDatabase;
 import ntspec.wdm.Wdm;
 import org.junit.jupiter.api.Test;
 
@@ -52,29 +55,35 @@ class MdlRoutinesTest {
     void ioAllocateMdlFillsTheHeaderOnly() {
         long va = t.allocate(0x3000, Protection.PAGE_READWRITE);
         Mdl mdl = w.IoAllocateMdl(va + 0x20, 0x2000, false, false, null);
-        assertThat(mdl.StartVa).isEqualTo(va);
-        assertThat(mdl.ByteOffset).isEqualTo(0x20);
-        assertThat(mdl.ByteCount).isEqualTo(0x2000);
-        assertThat(mdl.Size).as("header + 3 PFNs").isEqualTo((short) (48 + 3 * 8));
-        assertThat(mdl.MdlFlags).isEqualTo(Mdl.MDL_ALLOCATED_FIXED_SIZE);
+        assertThat(mdl.StartVa()).isEqualTo(va);
+        assertThat(mdl.ByteOffset()).isEqualTo(0x20);
+        assertThat(mdl.ByteCount()).isEqualTo(0x2000);
+        assertThat(mdl.Size()).as("header + 3 PFNs").isEqualTo((short) (48 + 3 * 8));
+        assertThat(mdl.MdlFlags()).isEqualTo(Mdl.MDL_ALLOCATED_FIXED_SIZE);
+        assertThat(mdl.address & 0xF).as("the header is 16-byte aligned pool").isZero();
         assertThat(w.MmGetMdlVirtualAddress(mdl)).isEqualTo(va + 0x20);
         assertThat(MdlRoutines.MmSizeOfMdl(va + 0x20, 0x2000)).isEqualTo(72);
     }
 
     @Test
-    void ioAllocateMdlRefusesZeroAndTooLongLengths() {
-        assertThat(w.IoAllocateMdl(0x10000, 0, false, false, null)).isNull();
+    void ioAllocateMdlRefusesTooLongLengthsButNotZero() {
+        Mdl zero = w.IoAllocateMdl(0x10000, 0, false, false, null);
+        assertThat(zero).as("the free build checks only the maximum (ReactOS iomdl.c)").isNotNull();
+        assertThat(zero.ByteCount()).isZero();
         assertThat(w.IoAllocateMdl(0x10000, 0xFFFFF001L, false, false, null)).isNull();
         assertThat(w.IoAllocateMdl(0x10000, 0xFFFFF000L, false, false, null)).isNotNull();
     }
 
     @Test
     void ioAllocateMdlChainsSecondaryMdlsOnTheIrp() {
-        ntspec.io.Irp irp = new ntspec.io.Irp(0xFFFF_A000_0000_0000L);
+        ntspec.io.Irp irp = w.IoAllocateIrp(1, false);
         Mdl first = w.IoAllocateMdl(0x10000, 0x100, false, false, irp);
         Mdl second = w.IoAllocateMdl(0x20000, 0x100, true, false, irp);
-        assertThat(irp.MdlAddress).isSameAs(first);
-        assertThat(first.Next).isSameAs(second);
+        Mdl third = w.IoAllocateMdl(0x30000, 0x100, true, false, irp);
+        assertThat(irp.MdlAddress()).isEqualTo(first);
+        assertThat(first.Next()).isEqualTo(second);
+        assertThat(second.Next()).isEqualTo(third);
+        assertThat(mm.read(irp.address + 8, 8)).as("Irp->MdlAddress in memory").isEqualTo(first.address);
     }
 
     @Test
@@ -82,14 +91,14 @@ class MdlRoutinesTest {
         long va = t.allocate(0x3000, Protection.PAGE_READWRITE);
         long ptesInUse = mm.systemPtes.inUse();
         Mdl mdl = lockedUserMdl(va + 0x20, 0x2000, IoWriteAccess);
-        assertThat(mdl.MdlFlags & 0xFFFF).isEqualTo(Mdl.MDL_ALLOCATED_FIXED_SIZE | Mdl.MDL_PAGES_LOCKED | Mdl.MDL_WRITE_OPERATION);
-        assertThat(mdl.Process).isSameAs(t.app);
+        assertThat(mdl.MdlFlags() & 0xFFFF).isEqualTo(Mdl.MDL_ALLOCATED_FIXED_SIZE | Mdl.MDL_PAGES_LOCKED | Mdl.MDL_WRITE_OPERATION);
+        assertThat(mdl.Process()).isSameAs(t.app);
         assertThat(t.app.numberOfLockedPages()).isEqualTo(3);
         assertThat(mm.systemPtes.inUse()).isEqualTo(ptesInUse);
         for (int i = 0; i < 3; i++) {
             long pfn = pfnAt(va + 0x1000L * i);
             assertThat(mdl.pfn(i)).isEqualTo(pfn);
-            assertThat(mm.pfnDb.get(pfn).referenceCount()).isEqualTo(2);
+            assertThat(mm.pfnDb.view(pfn).referenceCount()).isEqualTo(2);
         }
     }
 
@@ -124,7 +133,7 @@ class MdlRoutinesTest {
         long pfn = pfnAt(va);
         Mdl mdl = w.IoAllocateMdl(va, 0x2000, false, false, null);
         assertThat(tryDriver(() -> w.MmProbeAndLockPages(mdl, UserMode, IoReadAccess))).isEqualTo(NtStatus.STATUS_ACCESS_VIOLATION);
-        assertThat(mm.pfnDb.get(pfn).referenceCount()).isEqualTo(1);
+        assertThat(mm.pfnDb.view(pfn).referenceCount()).isEqualTo(1);
         assertThat(t.app.numberOfLockedPages()).isZero();
     }
 
@@ -144,7 +153,7 @@ class MdlRoutinesTest {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         Mdl a = lockedUserMdl(va, 0x10, IoReadAccess);
         Mdl b = lockedUserMdl(va + 0x800, 0x10, IoReadAccess);
-        Pfn e = mm.pfnDb.get(a.pfn(0));
+        PfnDatabase.Entry e = mm.pfnDb.view(a.pfn(0));
         assertThat(b.pfn(0)).isEqualTo(a.pfn(0));
         assertThat(e.referenceCount()).isEqualTo(3);
         assertThat(e.lockCount()).isEqualTo(2);
@@ -161,7 +170,7 @@ class MdlRoutinesTest {
         t.machine.kernel.switchTo(t.machine.ps.PsCreateThread(other));
         Mdl mdl = w.IoAllocateMdl(va, 6, false, false, null);
         assertThat(tryDriver(() -> w.MmProbeAndLockProcessPages(mdl, t.app, UserMode, IoReadAccess))).isZero();
-        assertThat(mdl.Process).isSameAs(t.app);
+        assertThat(mdl.Process()).isSameAs(t.app);
         assertThat(t.app.numberOfLockedPages()).isEqualTo(1);
         assertThat(t.machine.kernel.currentProcess()).as("detached again").isSameAs(other);
     }
@@ -176,7 +185,7 @@ class MdlRoutinesTest {
         assertThat(mm.systemPtes.contains(sys)).isTrue();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse + 2);
         assertThat(Pte.pfn(mm.readPte(sys + 0x1000))).isEqualTo(mdl.pfn(1));
-        assertThat(mdl.MappedSystemVa).isEqualTo(sys);
+        assertThat(mdl.MappedSystemVa()).isEqualTo(sys);
         assertThat(mdl.hasFlag(Mdl.MDL_MAPPED_TO_SYSTEM_VA)).isTrue();
         w.write(sys, "via system VA");
         assertThat(new String(mm.read(va + 0x10, 13, true))).isEqualTo("via system VA");
@@ -193,7 +202,7 @@ class MdlRoutinesTest {
         long inUse = mm.systemPtes.inUse();
         long sys = mapped(mdl);
         t.asDriver(() -> w.MmUnlockPages(mdl));
-        assertThat(mdl.MdlFlags & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PAGES_LOCKED)).isZero();
+        assertThat(mdl.MdlFlags() & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PAGES_LOCKED)).isZero();
         assertThat(mm.systemPtes.inUse()).isEqualTo(inUse);
         assertThat(t.app.numberOfLockedPages()).isZero();
         BugCheck bc = t.asDriver(() -> w.readByte(sys));
@@ -232,12 +241,35 @@ class MdlRoutinesTest {
     }
 
     @Test
-    void unmapAtTheWrongAddressIsSystemPteMisuse3() {
+    void withoutPteTrackingAnUnmapAtTheWrongAddressReleasesWhatIsThereAndLeaksTheMapping() {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x2000, IoReadAccess);
+        long inUse = mm.systemPtes.inUse();
         long sys = mapped(mdl);
+        assertThat(t.asDriver(() -> w.MmUnmapLockedPages(sys + 0x1000, mdl))).isNull();
+        assertThat(mm.systemPtes.inUse()).as("one of the two PTEs released was reserved").isEqualTo(inUse + 1);
+        assertThat(Pte.isValid(mm.readPte(sys))).as("the mapping's first PTE leaks").isTrue();
+        assertThat(mm.systemPtes.reservedByBitmap()).isEqualTo(mm.systemPtes.inUse());
         BugCheck bc = t.asDriver(() -> w.MmUnmapLockedPages(sys + 0x1000, mdl));
-        assertThat(bc).isEqualTo(new BugCheck(0xDA, 3, mdl.address, sys, sys + 0x1000));
+        assertThat(bc).as("the MDL is no longer mapped: type 6 needs no tracking").isEqualTo(new BugCheck(0xDA, 6, mdl.address, sys + 0x1000, 2));
+    }
+
+    @Test
+    void withPteTrackingAnUnmapAtTheWrongAddressIsSystemPteMisuse3NamingTheTracker() {
+        TestMachine tracked = new TestMachine(ntspec.Machine.Config.defaults().withTrackPtes(3));
+        long va = tracked.allocate(0x2000, Protection.PAGE_READWRITE);
+        Mdl mdl = tracked.wdm.IoAllocateMdl(va, 0x2000, false, false, null);
+        AtomicLong sys = new AtomicLong();
+        tracked.asDriver(() -> {
+            tracked.wdm.MmProbeAndLockPages(mdl, UserMode, IoReadAccess);
+            sys.set(tracked.wdm.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority));
+        });
+        BugCheck bc = tracked.asDriver(() -> tracked.wdm.MmUnmapLockedPages(sys.get() + 0x1000, mdl));
+        assertThat(bc.code()).isEqualTo(0xDA);
+        assertThat(bc.p1()).isEqualTo(3);
+        assertThat(tracked.machine.mm.pool.find(bc.p2())).as("parameter 2 is the tracking entry, in pool").isNotNull();
+        assertThat(bc.p3()).isEqualTo(sys.get());
+        assertThat(bc.p4()).isEqualTo(sys.get() + 0x1000);
     }
 
     @Test
@@ -288,9 +320,9 @@ class MdlRoutinesTest {
         Mdl mdl = w.IoAllocateMdl(p, 0x2000, false, false, null);
         w.MmBuildMdlForNonPagedPool(mdl);
         assertThat(mdl.hasFlag(Mdl.MDL_SOURCE_IS_NONPAGED_POOL)).isTrue();
-        assertThat(mdl.MappedSystemVa).isEqualTo(p);
+        assertThat(mdl.MappedSystemVa()).isEqualTo(p);
         assertThat(mdl.pfn(1)).isEqualTo(pfnAt(p + 0x1000));
-        assertThat(mm.pfnDb.get(mdl.pfn(0)).referenceCount()).isEqualTo(1);
+        assertThat(mm.pfnDb.view(mdl.pfn(0)).referenceCount()).isEqualTo(1);
         assertThat(w.MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority)).isEqualTo(p);
     }
 
@@ -316,12 +348,11 @@ class MdlRoutinesTest {
     void aPartialMdlLargerThanItsTargetBugChecks0x40() {
         long va = t.allocate(0x4000, Protection.PAGE_READWRITE);
         Mdl source = lockedUserMdl(va, 0x4000, IoReadAccess);
-        Mdl target = w.IoAllocateMdl(va, 0x1000, false, false, null);
-        Mdl tooSmall = t.machine.mm.mdl.allocate(1);
-        MdlRoutines.MmInitializeMdl(tooSmall, va, 0x1000);
-        assertThat(t.asDriver(() -> w.IoBuildPartialMdl(source, target, va, 0x4000))).as("fixed-size MDLs hold 23 pages").isNull();
+        Mdl bigEnough = w.IoAllocateMdl(va, 0x4000, false, false, null);
+        Mdl tooSmall = w.IoAllocateMdl(va, 0x1000, false, false, null);
+        assertThat(t.asDriver(() -> w.IoBuildPartialMdl(source, bigEnough, va, 0x4000))).isNull();
         BugCheck bc = t.asDriver(() -> w.IoBuildPartialMdl(source, tooSmall, va, 0x4000));
-        assertThat(bc.code()).isEqualTo(0x40);
+        assertThat(bc.code()).as("the target's Size holds one PFN, whatever its storage").isEqualTo(0x40);
     }
 
     @Test
@@ -329,18 +360,20 @@ class MdlRoutinesTest {
         long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
         Mdl mdl = lockedUserMdl(va, 0x2000, IoReadAccess);
         w.IoFreeMdl(mdl);
-        assertThat(mdl.isFreed()).isTrue();
+        assertThat(mm.pool.isOnLookasideList(mdl.address)).as("a fixed-size MDL goes back to its lookaside list").isTrue();
         assertThat(t.app.numberOfLockedPages()).isEqualTo(2);
-        assertThat(mm.pfnDb.get(pfnAt(va)).lockCount()).isEqualTo(1);
+        assertThat(mm.pfnDb.view(pfnAt(va)).lockCount()).isEqualTo(1);
     }
 
     @Test
     void allocatedPagesCarryTheMdlMarkerAndAreFreedBack() {
         long avail = mm.pfnDb.availablePages();
         Mdl mdl = w.MmAllocatePagesForMdlEx(0, -1L, 0, 0x3000, MdlRoutines.MmCached, 0);
-        assertThat(mdl.ByteCount).isEqualTo(0x3000);
-        assertThat(mdl.pfnSlots()).hasSize(3).doesNotContain(Mdl.LIST_HEAD).doesNotHaveDuplicates();
-        Pfn e = mm.pfnDb.get(mdl.pfn(0));
+        assertThat(mdl.ByteCount()).isEqualTo(0x3000);
+        List<Long> slots = new ArrayList<>();
+        for (int i = 0; i < 3; i++) slots.add(mdl.pfn(i));
+        assertThat(slots).doesNotContain(Mdl.LIST_HEAD, 0L).doesNotHaveDuplicates();
+        PfnDatabase.Entry e = mm.pfnDb.view(mdl.pfn(0));
         assertThat(e.pteFrame()).isEqualTo(Pfn.MDL_PAGES_PTE_FRAME);
         assertThat(e.referenceCount()).isEqualTo(1);
         assertThat(mm.pfnDb.availablePages()).isEqualTo(avail - 3);

@@ -15,10 +15,10 @@ class PagingTest {
     private final TestMachine t = new TestMachine();
     private final Mm mm = t.machine.mm;
 
-    private Pfn pfnOf(long va) {
+    private PfnDatabase.Entry pfnOf(long va) {
         long pte = mm.readPte(va);
         assertThat(Pte.isValid(pte)).as("PTE of %X is valid", va).isTrue();
-        return mm.pfnDb.get(Pte.pfn(pte));
+        return mm.pfnDb.view(Pte.pfn(pte));
     }
 
     @Test
@@ -29,7 +29,7 @@ class PagingTest {
         long faults = mm.demandZeroFaults();
         assertThat(t.kernelRead(va + 0x10, 4)).isEqualTo("\0\0\0\0");
         assertThat(mm.demandZeroFaults()).isEqualTo(faults + 1);
-        Pfn e = pfnOf(va);
+        PfnDatabase.Entry e = pfnOf(va);
         assertThat(e.location()).isEqualTo(Pfn.ACTIVE_AND_VALID);
         assertThat(e.referenceCount()).isEqualTo(1);
         assertThat(e.shareCount()).isEqualTo(1);
@@ -49,7 +49,7 @@ class PagingTest {
         assertThat(Pte.isValid(pte)).isFalse();
         assertThat(Pte.isTransition(pte)).isTrue();
         assertThat(Pte.pfn(pte)).isEqualTo(pfn);
-        Pfn e = mm.pfnDb.get(pfn);
+        PfnDatabase.Entry e = mm.pfnDb.view(pfn);
         assertThat(e.location()).isEqualTo(Pfn.STANDBY_PAGE_LIST);
         assertThat(e.referenceCount()).isZero();
         assertThat(mm.pfnDb.count(Pfn.STANDBY_PAGE_LIST)).isEqualTo(standby + 1);
@@ -66,7 +66,7 @@ class PagingTest {
         t.userWrite(va, "dirty");
         long pfn = pfnOf(va).pfn;
         mm.trimWorkingSet(t.app, false);
-        assertThat(mm.pfnDb.get(pfn).location()).isEqualTo(Pfn.MODIFIED_PAGE_LIST);
+        assertThat(mm.pfnDb.view(pfn).location()).isEqualTo(Pfn.MODIFIED_PAGE_LIST);
     }
 
     @Test
@@ -90,7 +90,7 @@ class PagingTest {
         t.userWrite(va + 0x1000, "b");
         Mdl mdl = t.wdm.IoAllocateMdl(va, 0x1000, false, false, null);
         t.asDriver(() -> t.wdm.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoReadAccess));
-        Pfn locked = pfnOf(va);
+        PfnDatabase.Entry locked = pfnOf(va);
         assertThat(locked.referenceCount()).as("mapped + locked").isEqualTo(2);
         assertThat(mm.trimWorkingSet(t.app, true)).isEqualTo(1);
         assertThat(Pte.isValid(mm.readPte(va))).isTrue();
@@ -116,7 +116,7 @@ class PagingTest {
     void freeingTheAllocationReturnsItsFramesToTheFreeList() {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         t.userWrite(va, "x");
-        Pfn e = pfnOf(va);
+        PfnDatabase.Entry e = pfnOf(va);
         VirtualMemory.Result r = mm.vm.NtFreeVirtualMemory(t.app, va, 0, Protection.MEM_RELEASE);
         assertThat(r.ok()).isTrue();
         assertThat(e.location()).isEqualTo(Pfn.FREE_PAGE_LIST);

@@ -10,6 +10,7 @@ import ntspec.ke.BugCheck;
 import ntspec.ke.BugCheckException;
 import ntspec.mm.Mdl;
 import ntspec.mm.Pfn;
+import ntspec.mm.PfnDatabase;
 import ntspec.mm.Protection;
 import org.junit.jupiter.api.Test;
 
@@ -41,16 +42,19 @@ class PsTest {
     @Test
     void exitReleasesEveryPageAndTable() {
         long va = t.allocate(0x4000, Protection.PAGE_READWRITE);
-        java.util.List<Pfn> frames = new java.util.ArrayList<>();
+        java.util.List<PfnDatabase.Entry> frames = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             t.userWrite(va + 0x1000L * i, "x");
-            frames.add(t.machine.mm.pfnDb.get(ntspec.hw.Pte.pfn(t.machine.mm.readPte(va + 0x1000L * i))));
+            frames.add(t.machine.mm.pfnDb.view(ntspec.hw.Pte.pfn(t.machine.mm.readPte(va + 0x1000L * i))));
         }
-        Pfn pageTable = t.machine.mm.pfnDb.get(t.machine.mm.ptePhysicalAddress(va) >>> 12);
-        Pfn pml4 = t.machine.mm.pfnDb.get(t.app.directoryTableBase);
+        PfnDatabase.Entry pageTable = t.machine.mm.pfnDb.view(t.machine.mm.ptePhysicalAddress(va) >>> 12);
+        PfnDatabase.Entry pml4 = t.machine.mm.pfnDb.view(t.app.directoryTableBase);
         assertThat(pageTable.location()).isEqualTo(Pfn.ACTIVE_AND_VALID);
         t.machine.ps.PspExitProcess(t.app);
         assertThat(t.app.hasExited()).isTrue();
+        assertThat(pml4.location()).as("the page directory stays with the process object").isEqualTo(Pfn.ACTIVE_AND_VALID);
+        t.machine.kernel.switchTo(t.machine.ps.PsCreateThread(t.machine.ps.systemProcess()));
+        t.machine.ps.PspDeleteProcess(t.app, java.util.List.of(t.appThread));
         frames.add(pageTable);
         frames.add(pml4);
         assertThat(frames).allSatisfy(e -> {

@@ -40,11 +40,12 @@ public final class DriverSteps {
 
     private void run(List<String> statements, boolean insideTry) {
         world.script(); // binds the driver before it runs
+        if (insideTry) world.driverTryCaught = 0;
         asDriver(() -> {
             Runnable body = () -> {
                 for (String s : statements) world.script().execute(s.trim());
             };
-            if (insideTry) world.driver().__try(body, code -> { });
+            if (insideTry) world.driver().__try(body, code -> world.driverTryCaught = code);
             else body.run();
         });
     }
@@ -71,16 +72,24 @@ public final class DriverSteps {
         assertThat(new String(got[0], StandardCharsets.ISO_8859_1)).as("what the driver reads at %s", at).isEqualTo(text);
     }
 
+    /** The status the driver's last "inside __try" step caught (0 for none); fails when no such step ran. */
+    private int driverTry() {
+        if (world.driverTryCaught == null) {
+            throw new IllegalStateException("no step ran the driver's calls inside __try; write one as "
+                    + "'When the driver calls ... inside __try' or 'When the driver calls inside __try:' before asserting what its __except caught");
+        }
+        return world.driverTryCaught;
+    }
+
     @Then("^the driver's __except caught (STATUS_\\w+)$")
     public void caught(String status) {
-        var thread = world.machine().kernel.currentThread();
-        Integer code = thread.lastExceptionCode();
-        assertThat(code == null ? "no exception" : NtStatus.name(code)).as("GetExceptionCode() in the driver's __except on %s", thread)
-                .isEqualTo(status);
+        int code = driverTry();
+        assertThat(code == 0 ? "no exception" : NtStatus.name(code)).as("GetExceptionCode() in the driver's __except").isEqualTo(status);
     }
 
     @Then("^the driver's __except caught nothing$")
     public void caughtNothing() {
-        assertThat(world.machine().kernel.currentThread().lastExceptionCode()).as("exception caught by the driver").isNull();
+        int code = driverTry();
+        assertThat(code == 0 ? "no exception" : NtStatus.name(code)).as("exception caught by the driver's __except").isEqualTo("no exception");
     }
 }

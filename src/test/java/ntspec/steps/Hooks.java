@@ -34,7 +34,8 @@ public final class Hooks {
         StringBuilder state = new StringBuilder();
         for (Map.Entry<String, Object> e : world.names.entrySet()) {
             if (e.getValue() instanceof Mdl mdl) {
-                state.append("kd> !mdl ").append(e.getKey()).append('\n').append(dbg.mdl(mdl)).append('\n');
+                state.append("kd> !mdl ").append(e.getKey()).append('\n').append(dbg.mdl(mdl.address)).append('\n');
+                state.append("kd> dt nt!_MDL ").append(Long.toHexString(mdl.address)).append('\n').append(dbg.dt(Mdl.TYPE, mdl.address)).append('\n');
             }
         }
         for (Map.Entry<String, Object> e : world.names.entrySet()) {
@@ -42,12 +43,15 @@ public final class Hooks {
                 state.append("kd> !pte ").append(e.getKey()).append('\n').append(dbg.pte(va)).append('\n');
             }
         }
-        java.util.Set<ntspec.io.Irp> irps = new java.util.LinkedHashSet<>();
+        java.util.Set<Long> irps = new java.util.LinkedHashSet<>();
         for (Object v : world.names.values()) {
-            if (v instanceof ntspec.io.Irp irp) irps.add(irp);
-            if (v instanceof ntspec.io.IoManager.Request r && r.irp != null) irps.add(r.irp);
+            if (v instanceof ntspec.io.Irp irp) irps.add(irp.address);
+            if (v instanceof ntspec.io.IoFunc.Request r && r.irp != 0) irps.add(r.irp);
         }
-        for (ntspec.io.Irp irp : irps) state.append("kd> !irp ").append(Long.toHexString(irp.address)).append('\n').append(dbg.irp(irp)).append('\n');
+        for (long irp : irps) {
+            state.append("kd> !irp ").append(Long.toHexString(irp)).append('\n').append(dbg.irp(irp)).append('\n');
+            state.append("kd> dt nt!_IRP ").append(Long.toHexString(irp)).append('\n').append(dbg.dt(ntspec.io.Irp.TYPE, irp)).append('\n');
+        }
         state.append("kd> !vm\n").append(dbg.vm());
         attach(scenario, "machine state", state.toString());
     }

@@ -13,9 +13,9 @@ import ntspec.drivers.FunctionDriver;
 import ntspec.drivers.ScriptedDriver;
 import ntspec.drivers.UpperFilter;
 import ntspec.io.DeviceObject;
-import ntspec.io.FileObject;
+import ntspec.io.Handle;
+import ntspec.io.IoFunc;
 import ntspec.io.IoConstants;
-import ntspec.io.IoManager;
 import ntspec.ke.KThread;
 import ntspec.mm.EProcess;
 import ntspec.mm.Protection;
@@ -52,8 +52,8 @@ public final class IoSteps {
     }
 
     private DeviceObject namedDevice(String name) {
-        DeviceObject d = machine().iomgr.device(name);
-        if (d == null) throw new IllegalArgumentException("no device named " + name + "; devices: " + machine().iomgr.devices().keySet());
+        DeviceObject d = machine().io.device.named(name);
+        if (d == null) throw new IllegalArgumentException("no device named " + name + "; devices: " + machine().io.device.namespace().keySet());
         return d;
     }
 
@@ -139,7 +139,7 @@ public final class IoSteps {
     public void unloaded(String image) {
         Wdm d = world.loadedDriver(image);
         int[] status = {0};
-        world.act(() -> status[0] = machine().iomgr.unloadDriver(d.DriverObject()));
+        world.act(() -> status[0] = machine().io.driver.unloadDriver(d.DriverObject()));
         assertThat(ntspec.ke.NtStatus.name(status[0])).as("unloading %s", image).isEqualTo("STATUS_SUCCESS");
     }
 
@@ -163,9 +163,9 @@ public final class IoSteps {
     public void opens(String process, String device, String overlapped, String access, String var) {
         EProcess p = world.process(process);
         int desired = access == null ? IoConstants.GENERIC_READ | IoConstants.GENERIC_WRITE : (int) world.script().evaluateLong(access);
-        FileObject f = machine().iomgr.open(p, device, desired, overlapped != null);
-        if (f == null) throw new IllegalArgumentException("no device named " + device + "; devices: " + machine().iomgr.devices().keySet());
-        world.names.put(var, f);
+        Handle h = machine().io.file.open(p, device, desired, overlapped != null);
+        if (h == null) throw new IllegalArgumentException("no device named " + device + "; devices: " + machine().io.device.namespace().keySet());
+        world.names.put(var, h);
     }
 
     /** A fresh IO_STATUS_BLOCK in the caller's memory, filled with 0xCC as an uninitialised stack is. */
@@ -199,8 +199,8 @@ public final class IoSteps {
         return values;
     }
 
-    private FileObject handle(Object v, String form) {
-        if (v instanceof FileObject f) return f;
+    private Handle handle(Object v, String form) {
+        if (v instanceof Handle h) return h;
         throw new IllegalArgumentException("the first argument of " + form + " must be a handle opened with "
                 + "'Given \"app\" opens \"\\Device\\Name\" as h', not " + ntspec.wdm.Script.describe(v));
     }
@@ -209,13 +209,13 @@ public final class IoSteps {
     public void deviceIoControl(String process, String argText, String var) {
         String form = "DeviceIoControl(h, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength)";
         List<Object> a = args(argText, 6, form);
-        FileObject f = handle(a.get(0), form);
+        Handle f = handle(a.get(0), form);
         runAs(process);
         long iosb = newIosb(world.process(process));
         long[] n = new long[5];
         for (int i = 1; i < 6; i++) n[i - 1] = ntspec.wdm.Script.toLong(a.get(i), "argument " + (i + 1) + " of " + form);
-        IoManager.Request[] r = new IoManager.Request[1];
-        world.act(() -> r[0] = machine().iomgr.NtDeviceIoControlFile(f, null, iosb, (int) n[0], n[1], n[2], n[3], n[4]));
+        IoFunc.Request[] r = new IoFunc.Request[1];
+        world.act(() -> r[0] = machine().io.func.NtDeviceIoControlFile(f, null, iosb, (int) n[0], n[1], n[2], n[3], n[4]));
         if (r[0] != null) world.names.put(var, r[0]);
     }
 
@@ -223,13 +223,13 @@ public final class IoSteps {
     public void readWrite(String process, String api, String argText, String var) {
         String form = api + "(h, Buffer, Length)";
         List<Object> a = args(argText, 3, form);
-        FileObject f = handle(a.get(0), form);
+        Handle f = handle(a.get(0), form);
         runAs(process);
         long iosb = newIosb(world.process(process));
         long buffer = ntspec.wdm.Script.toLong(a.get(1), "Buffer");
         long length = ntspec.wdm.Script.toLong(a.get(2), "Length");
-        IoManager.Request[] r = new IoManager.Request[1];
-        world.act(() -> r[0] = machine().iomgr.NtReadWriteFile(api.equals("ReadFile"), f, null, iosb, buffer, length));
+        IoFunc.Request[] r = new IoFunc.Request[1];
+        world.act(() -> r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, null, iosb, buffer, length));
         if (r[0] != null) world.names.put(var, r[0]);
     }
 

@@ -42,6 +42,24 @@ public final class MachineSteps {
         world.configure(world.config().withPagingFile(Sizes.parse(size)));
     }
 
+    /** TrackPtes = 3: owners tracked and frees validated (SYSTEM_PTE_MISUSE types 1-5 become possible). */
+    @Given("^the machine tracks system PTEs$")
+    public void tracksPtes() {
+        world.configure(world.config().withTrackPtes(3));
+    }
+
+    /** TrackPtes = 0, Windows's default: names the assumption (also once the machine has booted). */
+    @Given("^the machine does not track system PTEs$")
+    public void doesNotTrackPtes() {
+        if (world.booted()) {
+            if (world.machine().config.trackPtes() != 0) {
+                throw new IllegalStateException("the machine booted with TrackPtes = " + world.machine().config.trackPtes());
+            }
+            return;
+        }
+        world.configure(world.config().withTrackPtes(0));
+    }
+
     Machine machine() {
         return world.machine();
     }

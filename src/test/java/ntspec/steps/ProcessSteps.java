@@ -81,15 +81,36 @@ public final class ProcessSteps {
         world.names.put("lastStatus", (long) r.status());
     }
 
-    /** A user-mode access made by the process's own thread; an exception is delivered to that thread. */
-    private void asUser(String name, Runnable access) {
+    /**
+     * A user-mode access made by the process's own thread; an exception is delivered to that thread.
+     * Returns the exception's status, 0 when the access completed; remembered for "caught".
+     */
+    private int asUser(String name, Runnable access) {
         EProcess p = world.process(name);
         if (machine().kernel.currentProcess() != p) machine().kernel.switchTo(world.threads.get(name));
-        world.act(() -> machine().kernel.tryExcept(access, code -> { }));
+        int[] caught = {0};
+        world.act(() -> machine().kernel.tryExcept(access, code -> caught[0] = code));
+        world.userCaught.put(name, caught[0]);
+        return caught[0];
+    }
+
+    /** A setup access must succeed: a fault there is a mistake in the scenario, not an outcome. */
+    private void mustSucceed(String name, String what, int caught) {
+        if (caught != 0) {
+            throw new IllegalStateException("\"" + name + "\" " + what + " raised " + NtStatus.name(caught)
+                    + "; a setup step must succeed. When the fault is the point, write '\"" + name + "\" tries to write ...' "
+                    + "and assert it with '\"" + name + "\" caught " + NtStatus.name(caught) + "'");
+        }
     }
 
     @Given("^\"([^\"]+)\" writes \"([^\"]*)\" at (\\S+)$")
     public void writes(String name, String text, String at) {
+        long va = world.script().evaluateLong(at);
+        mustSucceed(name, "writing at " + at, asUser(name, () -> machine().mm.write(va, text.getBytes(StandardCharsets.ISO_8859_1), true)));
+    }
+
+    @When("^\"([^\"]+)\" tries to write \"([^\"]*)\" at (\\S+)$")
+    public void triesToWrite(String name, String text, String at) {
         long va = world.script().evaluateLong(at);
         asUser(name, () -> machine().mm.write(va, text.getBytes(StandardCharsets.ISO_8859_1), true));
     }
@@ -98,11 +119,11 @@ public final class ProcessSteps {
     public void touches(String name, String at, String size) {
         long va = world.script().evaluateLong(at);
         long len = Sizes.parse(size);
-        asUser(name, () -> {
+        mustSucceed(name, "touching " + at, asUser(name, () -> {
             for (long off = 0; off < len; off += 0x1000) {
                 machine().mm.writeByte(va + off, machine().mm.readByte(va + off, true), true);
             }
-        });
+        }));
     }
 
     @When("^\"([^\"]+)\" reads (\\S+)$")
@@ -115,16 +136,20 @@ public final class ProcessSteps {
     public void readsText(String name, String text, String at) {
         long va = world.script().evaluateLong(at);
         byte[][] got = new byte[1][];
-        asUser(name, () -> got[0] = machine().mm.read(va, text.length(), true));
-        assertThat(got[0]).as("bytes \"%s\" reads at %s", name, at).isNotNull();
+        int caught = asUser(name, () -> got[0] = machine().mm.read(va, text.length(), true));
+        assertThat(caught == 0 ? "no exception" : NtStatus.name(caught)).as("\"%s\" reading at %s", name, at).isEqualTo("no exception");
         assertThat(new String(got[0], StandardCharsets.ISO_8859_1)).as("what \"%s\" reads at %s", name, at).isEqualTo(text);
     }
 
     @Then("^\"([^\"]+)\" (?:got|caught) (STATUS_\\w+)$")
     public void caught(String name, String status) {
-        Integer code = world.threads.get(name) == null ? null : world.threads.get(name).lastExceptionCode();
         world.process(name);
-        assertThat(code == null ? "no exception" : NtStatus.name(code)).as("last exception delivered to \"%s\"", name)
+        Integer code = world.userCaught.get(name);
+        if (code == null) {
+            throw new IllegalStateException("\"" + name + "\" made no user-mode access yet; write '\"" + name + "\" reads ...' "
+                    + "or '\"" + name + "\" tries to write ...' before asserting what it caught");
+        }
+        assertThat(code == 0 ? "no exception" : NtStatus.name(code)).as("exception delivered to \"%s\" by its last access", name)
                 .isEqualTo(status);
     }
 

@@ -24,13 +24,18 @@ public final class StateSteps {
         this.world = world;
     }
 
-    private Script script() {
-        return world.script();
+    /** Evaluates as the debugger reads the machine (no faults, no side effects). */
+    private Object eval(String expression) {
+        return world.check(() -> world.inspector().evaluate(expression));
+    }
+
+    private long evalLong(String expression) {
+        return world.check(() -> world.inspector().evaluateLong(expression));
     }
 
     @Given("^(.+) is noted as (\\w+)$")
     public void note(String expression, String name) {
-        world.names.put(name, script().evaluate(expression));
+        world.names.put(name, eval(expression));
     }
 
     /**
@@ -39,37 +44,37 @@ public final class StateSteps {
      */
     @Then("^(?!the )(?!\")(?!.* is noted as )(.+?) is (.+)$")
     public void compare(String left, String right) {
-        Object l = script().evaluate(left);
+        Object l = eval(left);
         if (right.startsWith("not ")) {
-            Object r = script().evaluate(right.substring(4));
+            Object r = eval(right.substring(4));
             assertThat(Script.same(l, r)).as("%s is %s, which should differ from %s = %s", left, Script.describe(l),
                     right.substring(4), Script.describe(r)).isFalse();
         } else if (right.startsWith("greater than ") || right.startsWith("less than ")) {
             // Unsigned, as addresses compare: system addresses are above user addresses.
             boolean greater = right.startsWith("greater than ");
             String rightExpr = right.substring(greater ? 13 : 10);
-            long r = script().evaluateLong(rightExpr);
+            long r = evalLong(rightExpr);
             long lv = Script.toLong(l, left);
             int cmp = Long.compareUnsigned(lv, r);
             assertThat(greater ? cmp > 0 : cmp < 0).as("%s (0x%X) %s %s (0x%X)", left, lv, greater ? ">" : "<", rightExpr, r).isTrue();
         } else {
-            Object r = script().evaluate(right);
+            Object r = eval(right);
             assertThat(Script.same(l, r)).as("%s is %s, expected %s = %s", left, Script.describe(l), right, Script.describe(r)).isTrue();
         }
     }
 
     @Then("^(.+?) (?:has|includes) (MDL_\\w+(?:\\s*\\|\\s*MDL_\\w+)*)$")
     public void hasFlags(String left, String flags) {
-        long v = script().evaluateLong(left);
-        long f = script().evaluateLong(flags);
+        long v = evalLong(left);
+        long f = evalLong(flags);
         assertThat(v & f).as("%s is 0x%X (%s), which lacks %s", left, v, Mdl.flagNames((int) v), Mdl.flagNames((int) (f & ~v)))
                 .isEqualTo(f);
     }
 
     @Then("^(.+?) (?:lacks|has no) (MDL_\\w+(?:\\s*\\|\\s*MDL_\\w+)*)$")
     public void lacksFlags(String left, String flags) {
-        long v = script().evaluateLong(left);
-        long f = script().evaluateLong(flags);
+        long v = evalLong(left);
+        long f = evalLong(flags);
         assertThat(v & f).as("%s is 0x%X (%s), which has %s", left, v, Mdl.flagNames((int) v), Mdl.flagNames((int) (v & f)))
                 .isZero();
     }
@@ -97,7 +102,7 @@ public final class StateSteps {
         world.bugCheckExpected = true;
         BugCheck bc = world.machine().bugCheck();
         assertThat(bc).as("the machine did not bug-check; expected %s", name).isNotNull();
-        long code = script().evaluateLong(name);
+        long code = evalLong(name);
         assertThat(bc.name()).as("bug check").isEqualTo(BugCheckCode.name((int) code));
         if (parameters == null) return;
         List<String> ps = splitArguments(parameters);
@@ -107,7 +112,7 @@ public final class StateSteps {
         long[] actual = {bc.p1(), bc.p2(), bc.p3(), bc.p4()};
         for (int i = 0; i < 4; i++) {
             if (ps.get(i).equals("*")) continue;
-            long expected = script().evaluateLong(ps.get(i));
+            long expected = evalLong(ps.get(i));
             assertThat(actual[i]).as("parameter %d of %s is 0x%X, expected %s = 0x%X", i + 1, bc.name(), actual[i], ps.get(i), expected)
                     .isEqualTo(expected);
         }
