@@ -101,6 +101,6 @@ public final class Machine {
     }
 
     public boolean isHalted() {
-        return kernel.bugCheck() != null;
+        return kernel.bugCheck() != null || kernel.hang() != null;
     }
 }

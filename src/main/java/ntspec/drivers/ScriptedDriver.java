@@ -21,9 +21,17 @@ public final class ScriptedDriver extends Wdm {
     private final Map<String, Object> names;
     private DeviceObject device;
 
+    private DeviceObject lower;
+
     public ScriptedDriver(Machine machine, String imageName, Map<String, Object> scenarioNames) {
         super(machine, imageName);
         this.names = scenarioNames;
+        // The DriverUnload a correct driver has: detach from the stack, delete the device. It does
+        // not wait for IRPs in flight: that is what IoSetCompletionRoutineEx is for.
+        setDriverUnload(driver -> {
+            if (lower != null) IoDetachDevice(lower);
+            if (device != null) IoDeleteDevice(device);
+        });
     }
 
     public DeviceObject device() {
@@ -43,7 +51,7 @@ public final class ScriptedDriver extends Wdm {
     /** Creates an unnamed device and attaches it on top of {@code target}'s stack (a filter). */
     public DeviceObject attachTo(DeviceObject target) {
         createDevice(null, 0);
-        DeviceObject lower = IoAttachDeviceToDeviceStack(device, target);
+        lower = IoAttachDeviceToDeviceStack(device, target);
         if (lower == null) throw new IllegalArgumentException("cannot attach to " + target + ": it is being deleted");
         device.setFlags(device.Flags() | (lower.Flags() & (DO_BUFFERED_IO | DO_DIRECT_IO)));
         return device;

@@ -333,7 +333,7 @@ public final class IoIrp {
                 int old = io.kernel.KeGetCurrentIrql();
                 io.kernel.setIrql(Math.max(old, Kernel.SYNCH_LEVEL));
                 long lock = thread + KThread.THREAD_LOCK;
-                io.mm.write(lock, 8, io.mm.read(lock, 8) | 1);
+                io.mm.interlockedOr(lock, 1); // KiAcquireThreadLock: lock bts
                 io.mm.write(lock, 8, io.mm.read(lock, 8) & ~1L);
                 io.kernel.setIrql(old);
                 io.trace.add(Trace.Kind.NOTE, "APC IopCompleteRequest queued to 0x" + Long.toHexString(thread) + ", which is no thread: it never runs");

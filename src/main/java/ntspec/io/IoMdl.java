@@ -48,7 +48,17 @@ public final class IoMdl {
                 if (tail == null) {
                     irp.setMdlAddress(mdl);
                 } else {
-                    for (Mdl n = tail.Next(); n != null; n = n.Next()) tail = n;
+                    // for (p = Irp->MdlAddress; p->Next; p = p->Next); -- a circular chain (an
+                    // MDL linked twice, or freed and handed out again) never ends: the thread spins.
+                    long slow = tail.address;
+                    long steps = 0;
+                    for (Mdl n = tail.Next(); n != null; n = n.Next()) {
+                        tail = n;
+                        if ((++steps & 1) == 0) slow = io.mm.mdl.at(slow).Next().address; // Floyd: half speed
+                        if (n.address == slow) {
+                            throw io.kernel.hang("IoAllocateMdl walks Irp->MdlAddress to its tail, and the MDL chain is circular");
+                        }
+                    }
                     tail.setNext(mdl);
                 }
             } else {

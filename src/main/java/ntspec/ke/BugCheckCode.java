@@ -31,6 +31,7 @@ public final class BugCheckCode {
     public static final int SYSTEM_SERVICE_EXCEPTION = 0x3B;
     public static final int SYSTEM_THREAD_EXCEPTION_NOT_HANDLED = 0x7E;
     public static final int DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS = 0xCE;
+    public static final int DPC_WATCHDOG_VIOLATION = 0x133;
     public static final int SYSTEM_SCAN_AT_RAISED_IRQL_CAUGHT_IMPROPER_DRIVER_UNLOAD = 0xD4;
     public static final int DRIVER_CORRUPTED_SYSPTES = 0xDB;
     public static final int DRIVER_USED_EXCESSIVE_PTES = 0xD8;

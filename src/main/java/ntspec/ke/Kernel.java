@@ -55,6 +55,29 @@ public final class Kernel {
     /** Throws {@link MachineHaltedException} once the machine has bug-checked. */
     public void ensureRunning() {
         if (bugCheck != null) throw new MachineHaltedException(bugCheck);
+        if (hang != null) throw new MachineHaltedException(hang);
+    }
+
+    private String hang;
+
+    /** Where the current thread hung, or null. */
+    public String hang() {
+        return hang;
+    }
+
+    /**
+     * The current thread would never return (it walks a circular list, say). At DISPATCH_LEVEL or
+     * above the DPC watchdog ends it: DPC_WATCHDOG_VIOLATION (0x133) with parameter 1 = 1, the
+     * cumulative timeout, and 0x1E00 ticks (120 s) as the watchdog period
+     * (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0x133-dpc-watchdog-violation).
+     * Below it nothing bug-checks: the thread spins, recorded as a hang.
+     */
+    public RuntimeException hang(String where) {
+        ensureRunning();
+        if (KeGetCurrentIrql() >= Irql.DISPATCH_LEVEL) throw KeBugCheckEx(BugCheckCode.DPC_WATCHDOG_VIOLATION, 1, 0x1E00, 0, 0);
+        hang = where;
+        trace.add(Trace.Kind.NOTE, "thread hangs: " + where);
+        throw new ThreadHungException(where);
     }
 
     public BugCheck bugCheck() {

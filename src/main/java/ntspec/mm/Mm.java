@@ -209,6 +209,11 @@ public final class Mm implements KernelMemory {
         processes.put(process.address, process);
     }
 
+    /** The live process objects. */
+    public java.util.Collection<EProcess> processes() {
+        return java.util.Collections.unmodifiableCollection(processes.values());
+    }
+
     /** The process whose EPROCESS is at address, or null (a stale or wild pointer). */
     public EProcess processAt(long address) {
         return processes.get(address);
@@ -298,6 +303,17 @@ public final class Mm implements KernelMemory {
         return v;
     }
 
+    /**
+     * An interlocked read-modify-write of a quadword ({@code lock or}, {@code lock bts}): one
+     * access, a write, so a fault reports a write. Returns the old value.
+     */
+    public long interlockedOr(long va, long bits) {
+        long pa = translate(va, Access.WRITE, false);
+        long old = mem.read(pa, 8);
+        mem.write(pa, 8, old | bits);
+        return old;
+    }
+
     /** A kernel-mode write of a structure member. */
     @Override
     public void write(long va, int size, long value) {
@@ -325,6 +341,7 @@ public final class Mm implements KernelMemory {
             if (!Pte.isValid(pte)) return null;
             int inPage = (int) Math.min(size - i, 0x1000 - (a & 0xFFF));
             long pa = (Pte.pfn(pte) << 12) | (a & 0xFFF);
+            if (inPage == 8 && (pa & 7) == 0) return mem.readQword(pa);
             for (int j = 0; j < inPage; j++) v |= (long) mem.readByte(pa + j) << (8 * (i + j));
             i += inPage;
         }

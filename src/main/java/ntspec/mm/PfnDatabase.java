@@ -48,7 +48,11 @@ public final class PfnDatabase {
     private final long firstUsable;
     private final Chunk[] chunks;
     /** Frames never handed out, as [start, end) runs: zeroed, with no entry yet. */
-    private final java.util.TreeMap<Long, Long> fresh = new java.util.TreeMap<>();
+    /**
+     * Never-used frames as runs keyed by where each run began, value {first fresh frame, end}:
+     * taking the first frame of a run (the common case) moves value[0] without touching the tree.
+     */
+    private final java.util.TreeMap<Long, long[]> fresh = new java.util.TreeMap<>();
     private long freshCount;
     // Heads, tails and counts of the explicit lists, indexed by MMLISTS value.
     private final long[] head = {-1, -1, -1, -1, -1, -1};
@@ -59,7 +63,7 @@ public final class PfnDatabase {
         this.frameCount = frameCount;
         this.firstUsable = firstUsable;
         if (frameCount > firstUsable) {
-            fresh.put(firstUsable, frameCount);
+            fresh.put(firstUsable, new long[] {firstUsable, frameCount});
             freshCount = frameCount - firstUsable;
         }
         this.chunks = new Chunk[(int) ((frameCount + CHUNK_MASK) >>> CHUNK_SHIFT)];
@@ -142,6 +146,17 @@ public final class PfnDatabase {
         @Override
         public String toString() {
             return String.format("PFN %X ref %d share %d %s", pfn, referenceCount(), shareCount(), Pfn.locationName(location()));
+        }
+    }
+
+    /** Calls action for every frame that has an entry (chunks never touched are skipped). */
+    public void forEachEntry(java.util.function.LongConsumer action) {
+        for (int ci = 0; ci < chunks.length; ci++) {
+            Chunk c = chunks[ci];
+            if (c == null) continue;
+            for (int i = 0; i < CHUNK; i++) {
+                if ((c.flags[i] & F_EXISTS) != 0) action.accept(((long) ci << CHUNK_SHIFT) | i);
+            }
         }
     }
 
@@ -309,30 +324,32 @@ public final class PfnDatabase {
     /** Takes a page off the zeroed list (or a never-used frame); -1 if none. */
     long takeZeroed() {
         if (head[Pfn.ZERO_PAGE_LIST] >= 0) return removeHead(Pfn.ZERO_PAGE_LIST);
-        return fresh.isEmpty() ? -1 : takeFresh(fresh.firstKey());
+        return fresh.isEmpty() ? -1 : takeFresh(fresh.firstEntry().getValue()[0]);
     }
 
     /** The lowest never-used frame in [low, high], taken; -1 if none. */
     long takeFreshInRange(long low, long high) {
-        java.util.Map.Entry<Long, Long> run = fresh.floorEntry(low);
+        java.util.Map.Entry<Long, long[]> run = fresh.floorEntry(low);
         long pfn;
-        if (run != null && run.getValue() > low) {
-            pfn = low;
+        if (run != null && run.getValue()[1] > low) {
+            pfn = Math.max(low, run.getValue()[0]);
         } else {
-            Long next = fresh.ceilingKey(low);
+            java.util.Map.Entry<Long, long[]> next = fresh.higherEntry(low);
             if (next == null) return -1;
-            pfn = next;
+            pfn = next.getValue()[0];
         }
         return pfn <= high ? takeFresh(pfn) : -1;
     }
 
     private long takeFresh(long pfn) {
-        java.util.Map.Entry<Long, Long> run = fresh.floorEntry(pfn);
-        long start = run.getKey();
-        long end = run.getValue();
-        fresh.remove(start);
-        if (start < pfn) fresh.put(start, pfn);
-        if (pfn + 1 < end) fresh.put(pfn + 1, end);
+        java.util.Map.Entry<Long, long[]> entry = fresh.floorEntry(pfn);
+        long[] run = entry.getValue();
+        if (pfn == run[0]) {
+            if (++run[0] == run[1]) fresh.remove(entry.getKey());
+        } else {
+            if (pfn + 1 < run[1]) fresh.put(pfn + 1, new long[] {pfn + 1, run[1]});
+            run[1] = pfn;
+        }
         freshCount--;
         Chunk c = create(pfn);
         c.location[(int) (pfn & CHUNK_MASK)] = Pfn.ACTIVE_AND_VALID;
@@ -354,13 +371,34 @@ public final class PfnDatabase {
         return head[list] >= 0 ? removeHead(list) : -1;
     }
 
-    long head(byte list) {
+    /** The first page on a list, -1 when the list is empty. */
+    public long head(byte list) {
         return head[list];
     }
 
     /** The page after pfn on its list, -1 at the tail. */
-    long next(long pfn) {
+    public long next(long pfn) {
         return chunk(pfn).flink[(int) (pfn & CHUNK_MASK)];
+    }
+
+    /** The page before pfn on its list, -1 at the head. */
+    public long previous(long pfn) {
+        return chunk(pfn).blink[(int) (pfn & CHUNK_MASK)];
+    }
+
+    /** Pages counted on a list's own counter (the zeroed list without never-used frames). */
+    public long listedCount(byte list) {
+        return count[list];
+    }
+
+    /** Frames never handed out (the implicit tail of the zeroed list). */
+    public long freshCount() {
+        return freshCount;
+    }
+
+    /** The first frame the memory manager manages. */
+    public long firstUsable() {
+        return firstUsable;
     }
 
     private long removeHead(byte list) {

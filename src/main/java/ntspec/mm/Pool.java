@@ -105,6 +105,11 @@ public final class Pool {
         return bytesInUse;
     }
 
+    /** Every allocation the pool has made (freed ones too, until their address is reused). */
+    public java.util.Collection<Allocation> allocations() {
+        return java.util.Collections.unmodifiableCollection(allocations.values());
+    }
+
     /** The live or freed allocation that contains va, or null. */
     public Allocation find(long va) {
         Map.Entry<Long, Allocation> e = allocations.floorEntry(va);

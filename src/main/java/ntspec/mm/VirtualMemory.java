@@ -190,7 +190,8 @@ public final class VirtualMemory {
         try {
             body.run();
         } finally {
-            mm.kernel.KeUnstackDetachProcess(state);
+            // A bug check inside stops the machine where it stood: nothing detaches.
+            if (mm.kernel.bugCheck() == null) mm.kernel.KeUnstackDetachProcess(state);
         }
     }
 }

@@ -16,6 +16,7 @@ public final class Ps {
     private final Mm mm;
     private final List<EProcess> processes = new ArrayList<>();
     private final EProcess system;
+    private final List<KThread> idle = new ArrayList<>();
     private long nextId = 0x100;
 
     public Ps(Kernel kernel, Mm mm) {
@@ -23,9 +24,12 @@ public final class Ps {
         this.mm = mm;
         this.system = mm.createSystemProcess();
         processes.add(system);
+        // Each processor starts on its idle thread, a thread of the System process; a processor
+        // whose process exits goes back to it.
+        for (int i = 0; i < kernel.processorCount(); i++) idle.add(PsCreateThread(system));
         for (int i = kernel.processorCount() - 1; i >= 0; i--) {
             kernel.setCurrentProcessor(i);
-            kernel.switchTo(PsCreateThread(system));
+            kernel.switchTo(idle.get(i));
         }
     }
 
@@ -94,10 +98,7 @@ public final class Ps {
         kernel.trace().add(Trace.Kind.NOTE, "process object deleted " + process.name);
     }
 
-    private final List<KThread> idle = new ArrayList<>();
-
     private KThread idleThreadFor(int processor) {
-        while (idle.size() <= processor) idle.add(PsCreateThread(system));
         return idle.get(processor);
     }
 

@@ -534,6 +534,22 @@ public class Wdm implements WdmConstants {
         return machine.mm.read(address, length, false);
     }
 
+    /**
+     * A kernel-mode read of {@code length} bytes from {@code address}, in order, as a driver's loop
+     * reads them: page by page, each page's bytes read through the MMU, so a fault stops it at the
+     * first byte of the page that faults. Nothing is kept: a read of 2 GiB costs only the pages it
+     * reaches.
+     */
+    public void readRange(long address, long length) {
+        long va = address;
+        long end = address + length;
+        while (Long.compareUnsigned(va, end) < 0) {
+            long chunk = Math.min(0x1000 - (va & 0xFFF), end - va);
+            machine.mm.read(va, (int) chunk, false);
+            va += chunk;
+        }
+    }
+
     public void write(long address, byte[] data) {
         machine.mm.write(address, data, false);
     }

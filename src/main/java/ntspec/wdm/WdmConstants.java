@@ -62,6 +62,8 @@ public interface WdmConstants {
     int PASSIVE_LEVEL = Irql.PASSIVE_LEVEL;
     int APC_LEVEL = Irql.APC_LEVEL;
     int DISPATCH_LEVEL = Irql.DISPATCH_LEVEL;
+    /** x64 SYNCH_LEVEL (IPI_LEVEL - 2 = 12), where the dispatcher and thread locks are taken. */
+    int SYNCH_LEVEL = ntspec.ke.Kernel.SYNCH_LEVEL;
     int CLOCK_LEVEL = Irql.CLOCK_LEVEL;
     int IPI_LEVEL = Irql.IPI_LEVEL;
     int HIGH_LEVEL = Irql.HIGH_LEVEL;

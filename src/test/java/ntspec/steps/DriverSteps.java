@@ -59,8 +59,8 @@ public final class DriverSteps {
     @When("^the driver reads (\\S+) bytes? at (\\S+)$")
     public void reads(String count, String at) {
         long va = world.script().evaluateLong(at);
-        int n = (int) world.script().evaluateLong(count);
-        asDriver(() -> world.driver().read(va, n));
+        long n = world.script().evaluateLong(count);
+        asDriver(() -> world.driver().readRange(va, n));
     }
 
     @Then("^the driver reads \"([^\"]*)\" at (\\S+)$")

@@ -69,5 +69,6 @@ public final class Hooks {
     public void unexpectedBugCheck() {
         if (!world.booted() || world.bugCheckExpected) return;
         assertThat(world.machine().bugCheck()).as("unexpected bug check:%n%s", new Debugger(world.machine()).analyze()).isNull();
+        assertThat(world.machine().kernel.hang()).as("unexpected hang").isNull();
     }
 }

@@ -163,8 +163,13 @@ public final class ProcessSteps {
         machine().mm.trimWorkingSet(world.process(name), true);
     }
 
-    @Given("^the system working set is trimmed(?: to the paging file)?$")
+    @Given("^the system working set is trimmed$")
     public void systemTrimmed() {
+        machine().mm.trimSystemWorkingSet(false);
+    }
+
+    @Given("^the system working set is trimmed to the paging file$")
+    public void systemTrimmedToPagingFile() {
         machine().mm.trimSystemWorkingSet(true);
     }
 

@@ -95,6 +95,15 @@ public final class StateSteps {
     public void running() {
         BugCheck bc = world.machine().bugCheck();
         assertThat(bc).as("the machine should be running, but:%n%s", new Debugger(world.machine()).analyze()).isNull();
+        assertThat(world.machine().kernel.hang()).as("the machine should be running, but a thread hung").isNull();
+    }
+
+    @Then("^the current thread hung in (\\w+)$")
+    public void hung(String routine) {
+        world.bugCheckExpected = true;
+        String hang = world.machine().kernel.hang();
+        assertThat(hang).as("no thread hung; the machine %s", world.machine().bugCheck() == null ? "is running" : "bug-checked: " + world.machine().bugCheck()).isNotNull();
+        assertThat(hang).as("where the thread hung").startsWith(routine + " ");
     }
 
     @Then("^the machine bug-checked with (\\w+)(?: \\((.+)\\))?$")

@@ -98,8 +98,8 @@ public final class World {
     void act(Runnable action) {
         try {
             action.run();
-        } catch (BugCheckException e) {
-            // The machine recorded the bug check and halted; Then steps read it from the machine.
+        } catch (BugCheckException | ntspec.ke.ThreadHungException e) {
+            // The machine recorded the bug check (or the hang) and halted; Then steps read it from the machine.
         } catch (Script.ScriptException | MachineHaltedException e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {

@@ -1,0 +1,145 @@
+@misuse @mm
+Feature: Memory-manager misuse and edge cases: user mappings at exit, physical ranges, exhaustion, freeing locked memory
+
+  Sources: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmmaplockedpagesspecifycache
+  (a UserMode mapping is the caller's to unmap before the process goes; it takes no reference on
+  the pages), https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmallocatepagesformdlex
+  (LowAddress, HighAddress, SkipBytes; fewer pages than asked, or NULL),
+  https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages (locked
+  pages stay resident until MmUnlockPages), https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockprocesspages,
+  ReactOS ntoskrnl/mm/ARM3/mdlsup.c and procsup.c (MmCleanProcessAddressSpace deletes an MDL-mapping
+  VAD without dereferencing its pages) (https://github.com/reactos/reactos/tree/master/ntoskrnl/mm/ARM3).
+
+  Scenario: a nonpaged-pool page mapped into a process stays pool's when the process exits without unmapping
+    Given a machine
+    And a user process "app"
+    When the driver calls:
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x1000, 0x74736554)                                 |
+      | mdl = IoAllocateMdl(p, 0x1000, FALSE, FALSE, NULL)                                          |
+      | MmBuildMdlForNonPagedPool(mdl)                                                              |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+    And pfn(MmGetMdlPfnArray(mdl)[0])->ShareCount is noted as share0
+    And pfn(MmGetMdlPfnArray(mdl)[0])->ReferenceCount is noted as ref0
+    And "app" exits
+    Then these hold:
+      | expression                                      | value        |
+      | pfn(MmGetMdlPfnArray(mdl)[0])->ShareCount       | share0       |
+      | pfn(MmGetMdlPfnArray(mdl)[0])->ReferenceCount   | ref0         |
+      | pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation     | ActiveAndValid |
+      | pte(p)->PageFrameNumber                         | MmGetMdlPfnArray(mdl)[0] |
+    And the driver writes "still pool" at p
+    And the machine is running
+
+  Scenario: pages from MmAllocatePagesForMdlEx mapped to a process that exits are freed cleanly by MmFreePagesFromMdl
+    Given a machine
+    And a user process "app"
+    And AvailablePages is noted as avail0
+    When the driver calls:
+      | mdl = MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x2000, MmCached, 0)                 |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+    And "app" exits
+    And the driver calls:
+      | MmFreePagesFromMdl(mdl) |
+      | ExFreePool(mdl)         |
+    Then the machine is running
+    And AvailablePages is avail0
+
+  Scenario: MmAllocatePagesForMdlEx on a 64 GiB machine gives pages above 4 GiB when asked for them
+    Given a machine with 64 GiB of physical memory
+    When the driver calls mdl = MmAllocatePagesForMdlEx(0x100000000, 0xFFFFFFFFFFFFFFFF, 0, 0x10000, MmCached, 0)
+    Then mdl->ByteCount is 0x10000
+    And MmGetMdlPfnArray(mdl)[0] is greater than 0xFFFFF
+    And MmGetMdlPfnArray(mdl)[15] is greater than 0xFFFFF
+
+  Scenario: SkipBytes steps the physical range: the first MiB is the kernel's, so the pages come from the MiB at 4 GiB
+    Given a machine with 64 GiB of physical memory
+    When the driver calls mdl = MmAllocatePagesForMdlEx(0, 0xFFFFF, 0x100000000, 0x2000, MmCached, 0)
+    Then mdl->ByteCount is 0x2000
+    And MmGetMdlPfnArray(mdl)[0] is greater than 0xFFFFF
+    And MmGetMdlPfnArray(mdl)[1] is less than 0x100100
+
+  Scenario: asking a 16 MiB machine for 256 MiB gives a short MDL, not a bug check
+    Given a machine with 16 MiB of physical memory
+    When the driver calls mdl = MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x10000000, MmCached, 0)
+    Then mdl is not NULL
+    And mdl->ByteCount is less than 0x1000000
+    And mdl->ByteCount is greater than 0
+    And the machine is running
+
+  Scenario: a 2 GiB mapping of an MmAllocatePagesForMdlEx MDL succeeds on a default machine: x64 system PTEs come from a large dynamic region
+    Given a machine
+    And SystemPtesInUse is noted as ptes0
+    When the driver calls:
+      | mdl = MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x80000000, MmCached, 0)                 |
+      | va = MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority) |
+    Then mdl->ByteCount is 0x80000000
+    And va is not NULL
+    And SystemPtesInUse is ptes0 + 0x80000
+
+  Scenario: locked pages outlive PAGE_NOACCESS and MEM_RELEASE; MmUnlockPages then frees them
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x2000 of PAGE_READWRITE memory as buf
+    And "app" writes "locked" at buf+0x10
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)        |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)            |
+      | sva = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority) |
+    And "app" protects buf for 0x2000 to PAGE_NOACCESS
+    And "app" frees buf
+    Then pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation is ActiveAndValid
+    And the driver reads "locked" at sva+0x10
+    When the driver calls MmUnlockPages(mdl)
+    Then pfn(MmGetMdlPfnArray(mdl)[0])->ReferenceCount is 0
+    And pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation is not ActiveAndValid
+    And the machine is running
+
+  Scenario: MmProbeAndLockProcessPages on a process that has exited: its address space is gone, an access violation
+    Given a machine
+    And a user process "app"
+    And a user process "other"
+    And "other" allocates 0x1000 of PAGE_READWRITE memory as obuf
+    And "other" exits
+    When the driver calls inside __try:
+      | mdl = IoAllocateMdl(obuf, 0x1000, FALSE, FALSE, NULL)          |
+      | MmProbeAndLockProcessPages(mdl, other, UserMode, IoReadAccess) |
+    Then the driver's __except caught STATUS_ACCESS_VIOLATION
+    And mdl->MdlFlags lacks MDL_PAGES_LOCKED
+
+  Scenario: a bug check inside another process's address space stops the machine there
+    # Found by random testing: MmProbeAndLockProcessPages attaches to the process and reads a wild
+    # MDL pointer; the machine halts attached, and nothing is called after the bug check.
+    Given a machine
+    And a user process "app"
+    And a user process "other"
+    When the driver calls MmProbeAndLockProcessPages(0xFFFFFFFFFFFFF000, other, UserMode, IoReadAccess)
+    Then the machine bug-checked with PAGE_FAULT_IN_NONPAGED_AREA (0xFFFFFFFFFFFFF020, 0, *, *)
+
+  Scenario: WriteFile(h, NULL, 0xFFFFFFFF) on a buffered device: no system buffer that large, STATUS_INSUFFICIENT_RESOURCES, nothing kept
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as in
+    And a driver "Buf.sys" with a device "\Device\Buf" using DO_BUFFERED_IO
+    And "app" opens "\Device\Buf" as h
+    # A first write grows pool for IRPs and buffers; what the failed one takes is measured after it.
+    And "app" calls WriteFile(h, in, 8) as first
+    And AvailablePages is noted as avail0
+    And PoolBytesInUse is noted as pool0
+    When "app" calls WriteFile(h, NULL, 0xFFFFFFFF) as r
+    Then r->ReturnValue is STATUS_INSUFFICIENT_RESOURCES
+    # The IO_STATUS_BLOCK the step gives the call is a new page of "app": one page, not a million.
+    And AvailablePages is avail0 - 1
+    And PoolBytesInUse is pool0
+
+  Scenario: trimming the system working set leaves dirty pages on the modified list; trimming to the paging file writes them
+    Given a machine
+    And PagingFileSlotsInUse is noted as slots0
+    When the driver calls p = ExAllocatePoolWithTag(PagedPool, 0x1000, 0x74736554)
+    And the driver writes "dirty" at p
+    And the system working set is trimmed
+    Then pte(p)->Valid is 0
+    And pfn(pte(p)->PageFrameNumber)->PageLocation is ModifiedPageList
+    And PagingFileSlotsInUse is slots0
+    When the system working set is trimmed to the paging file
+    Then PagingFileSlotsInUse is slots0 + 1
+    And the driver reads "dirty" at p

@@ -1,0 +1,475 @@
+package ntspec.random;
+
+import static ntspec.mm.MdlRoutines.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import ntspec.io.IoConstants;
+import ntspec.io.Irp;
+import ntspec.mm.Mdl;
+import ntspec.mm.Protection;
+import ntspec.random.Harness.Buf;
+import ntspec.random.Harness.MdlRec;
+import ntspec.random.Harness.Obj;
+import ntspec.random.Harness.Pick;
+import ntspec.random.Harness.Proc;
+
+/** One call of a random sequence, printed as the driver code it stands for. */
+sealed interface Step {
+    void apply(Harness h);
+
+    long[] LENGTHS = {1, 0x100, 0x1000, 0x2345, 0x10000, 0, 0xFFFFF000L, 0x80000000L};
+    long[] POOL_SIZES = {0x10, 0x64, 0xFF0, 0x1000, 0x3000, 0x100000, 0x8000_0000_0000_0000L, 0xFFFF_FFFF_FFFF_FFF0L, 0x40_0000_0000L};
+    long[] PAGE_BYTES = {0x1000, 0x3000, 0x20000, 0x10000000L, 0x1_0000_0000L, 0xFFFF_FFFF_FFFF_FFFFL};
+    int[] PRIORITIES = {NormalPagePriority, LowPagePriority, HighPagePriority, NormalPagePriority | MdlMappingNoWrite,
+        NormalPagePriority | MdlMappingNoExecute};
+
+    static long pick(long[] values, int choice) {
+        return values[Math.floorMod(choice, values.length)];
+    }
+
+    record AllocBuffer(int pages, int prot) implements Step {
+        public void apply(Harness h) {
+            Proc p = h.current();
+            if (p == null) return;
+            var r = h.machine.mm.vm.NtAllocateVirtualMemory(p.process(), 0, (long) Math.max(1, pages) << 12,
+                    Protection.MEM_COMMIT | Protection.MEM_RESERVE, h.protection(prot));
+            if (r.ok()) h.bufs.add(new Buf(p, r.base(), r.size()));
+        }
+
+        public String toString() {
+            return "NtAllocateVirtualMemory(" + pages + " pages, prot#" + prot + ")";
+        }
+    }
+
+    record UserAccess(Pick buf, int offset, boolean write) implements Step {
+        public void apply(Harness h) {
+            long va = h.bufferAddress(buf, offset);
+            var mm = h.machine.mm;
+            h.machine.kernel.tryExcept(() -> {
+                if (write) mm.writeByte(va, mm.readByte(va, true), true);
+                else mm.readByte(va, true);
+            }, code -> { });
+        }
+
+        public String toString() {
+            return "user " + (write ? "write " : "read ") + buf + "+" + offset;
+        }
+    }
+
+    record Protect(Pick buf, int prot) implements Step {
+        public void apply(Harness h) {
+            Buf b = Harness.pick(h.bufs, buf.index(), x -> !x.freed, true);
+            if (b == null || b.owner.process().hasExited()) return;
+            h.machine.mm.vm.NtProtectVirtualMemory(b.owner.process(), b.base, 0x1000, h.protection(prot));
+        }
+
+        public String toString() {
+            return "NtProtectVirtualMemory(" + buf + ", one page, prot#" + prot + ")";
+        }
+    }
+
+    record FreeBuffer(Pick buf) implements Step {
+        public void apply(Harness h) {
+            Buf b = Harness.pick(h.bufs, buf.index(), x -> !x.freed, true);
+            if (b == null || b.owner.process().hasExited()) return;
+            var r = h.machine.mm.vm.NtFreeVirtualMemory(b.owner.process(), b.base, 0, Protection.MEM_RELEASE);
+            if (r.ok()) b.freed = true;
+        }
+
+        public String toString() {
+            return "NtFreeVirtualMemory(" + buf + ", MEM_RELEASE)";
+        }
+    }
+
+    record AllocMdl(Pick buf, int offset, int length, Pick irp) implements Step {
+        public void apply(Harness h) {
+            long va = h.bufferAddress(buf, offset);
+            long len = pick(LENGTHS, length);
+            long irpAddress = irp == null || h.irps.isEmpty() ? 0 : h.irpAddress(irp);
+            Irp i = irpAddress == 0 ? null : h.irp(irpAddress);
+            h.driver(() -> {
+                Mdl m = h.w.IoAllocateMdl(va, len, i != null && length % 2 == 0, false, i);
+                if (m != null) h.mdls.add(new MdlRec(m.address, false));
+            });
+        }
+
+        public String toString() {
+            return "IoAllocateMdl(" + buf + "+" + offset + ", " + Long.toHexString(pick(LENGTHS, length)) + ", irp " + irp + ")";
+        }
+    }
+
+    record ProbeAndLock(Pick mdl, boolean userMode, int operation) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            h.misuseIfNotFresh(m);
+            boolean[] raised = {false};
+            h.driver(() -> h.w.__try(() -> h.w.MmProbeAndLockPages(h.machine.mm.mdl.at(m), userMode ? UserMode : KernelMode, Math.floorMod(operation, 3)),
+                    code -> raised[0] = true));
+            if (!h.halted() && !raised[0]) h.lockedBy(m);
+        }
+
+        public String toString() {
+            return "MmProbeAndLockPages(" + mdl + ", " + (userMode ? "UserMode" : "KernelMode") + ", op " + Math.floorMod(operation, 3) + ")";
+        }
+    }
+
+    record ProbeAndLockProcess(Pick mdl, int proc, int operation) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            Proc p = h.procs.get(Math.floorMod(proc, h.procs.size()));
+            h.misuseIfNotFresh(m);
+            boolean[] raised = {false};
+            h.driver(() -> h.w.__try(() -> h.w.MmProbeAndLockProcessPages(h.machine.mm.mdl.at(m), p.process(), UserMode,
+                    Math.floorMod(operation, 3)), code -> raised[0] = true));
+            if (!h.halted() && !raised[0]) h.lockedBy(m);
+        }
+
+        public String toString() {
+            return "MmProbeAndLockProcessPages(" + mdl + ", process #" + proc + ")";
+        }
+    }
+
+    record Unlock(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            Harness.MdlView before = m == 0 ? null : h.view(m);
+            MdlRec r = h.mdlAt(m);
+            if (r != null && r.unrecordedMapping) h.undetected = "MmUnlockPages with a second kernel mapping left";
+            if (r != null && r.userVa != 0 && !r.pages) h.undetected = "MmUnlockPages with a user mapping left";
+            h.driver(() -> h.w.MmUnlockPages(h.machine.mm.mdl.at(m)));
+            if (!h.halted() && before != null) h.unlockedBy(before);
+        }
+
+        public String toString() {
+            return "MmUnlockPages(" + mdl + ")";
+        }
+    }
+
+    record MapLocked(Pick mdl, boolean userMode, int cache, boolean bugCheck, int priority) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            long[] va = {0};
+            h.driver(() -> h.w.__try(() -> va[0] = h.w.MmMapLockedPagesSpecifyCache(h.machine.mm.mdl.at(m), userMode ? UserMode : KernelMode,
+                    Math.floorMod(cache, 3), 0, bugCheck, (int) pick(toLongs(PRIORITIES), priority)), code -> { }));
+            MdlRec r = h.mdlAt(m);
+            if (r != null && va[0] != 0) {
+                if (userMode) {
+                    if (r.userVa != 0) h.leaked = true;
+                    r.userVa = va[0];
+                    r.userProcess = h.current();
+                } else {
+                    if (r.systemVa != 0) {
+                        r.unrecordedMapping = true;
+                        h.leaked = true;
+                    }
+                    r.systemVa = va[0];
+                }
+            }
+        }
+
+        public String toString() {
+            return "MmMapLockedPagesSpecifyCache(" + mdl + ", " + (userMode ? "UserMode" : "KernelMode") + ", cache " + Math.floorMod(cache, 3)
+                    + ", " + (bugCheck ? "TRUE" : "FALSE") + ", priority#" + priority + ")";
+        }
+    }
+
+    static long[] toLongs(int[] v) {
+        long[] r = new long[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = v[i];
+        return r;
+    }
+
+    record GetSystemAddress(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            long[] va = {0};
+            h.driver(() -> va[0] = h.w.MmGetSystemAddressForMdlSafe(h.machine.mm.mdl.at(m), NormalPagePriority));
+            MdlRec r = h.mdlAt(m);
+            if (r != null && va[0] != 0) r.systemVa = va[0];
+        }
+
+        public String toString() {
+            return "MmGetSystemAddressForMdlSafe(" + mdl + ")";
+        }
+    }
+
+    record Unmap(Pick mdl, int which) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            MdlRec r = h.mdlAt(m);
+            int w = Math.floorMod(which, 4);
+            long va = switch (w) {
+                case 0 -> r == null ? 0 : r.systemVa;
+                case 1 -> r == null ? 0 : r.userVa;
+                case 2 -> r == null ? 0x1000 : r.systemVa + 0x1000;
+                default -> 0;
+            };
+            if (w == 2) h.leaked = true;
+            if (w == 1 && r != null && r.userProcess != null && r.userProcess != h.current()) return;
+            h.driver(() -> h.w.MmUnmapLockedPages(va, h.machine.mm.mdl.at(m)));
+            if (!h.halted() && r != null && w == 1) r.userVa = 0;
+        }
+
+        public String toString() {
+            return "MmUnmapLockedPages(" + new String[] {"its system VA", "its user VA", "its system VA + 0x1000", "NULL"}[Math.floorMod(which, 4)]
+                    + ", " + mdl + ")";
+        }
+    }
+
+    record BuildForNonPagedPool(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            h.driver(() -> h.w.MmBuildMdlForNonPagedPool(h.machine.mm.mdl.at(m)));
+        }
+
+        public String toString() {
+            return "MmBuildMdlForNonPagedPool(" + mdl + ")";
+        }
+    }
+
+    record AllocPages(int bytes, int flags, int cache) implements Step {
+        public void apply(Harness h) {
+            long n = pick(PAGE_BYTES, bytes);
+            h.driver(() -> {
+                Mdl m = h.w.MmAllocatePagesForMdlEx(0, -1L, 0, n, Math.floorMod(cache, 3), Math.floorMod(flags, 8) & 0x5);
+                if (m != null) h.mdls.add(new MdlRec(m.address, true));
+            });
+        }
+
+        public String toString() {
+            return "MmAllocatePagesForMdlEx(" + Long.toHexString(pick(PAGE_BYTES, bytes)) + " bytes, flags " + (Math.floorMod(flags, 8) & 0x5) + ")";
+        }
+    }
+
+    record FreePages(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            MdlRec r = h.mdlAt(m);
+            // MmFreePagesFromMdl releases a system mapping (Windows 7 and later) but not a user one:
+            // the process keeps a mapping of free pages, which nothing checks.
+            if (r != null && r.userVa != 0) h.undetected = "MmFreePagesFromMdl with a user mapping left";
+            if (r != null && r.unrecordedMapping) h.undetected = "MmFreePagesFromMdl with a second kernel mapping left";
+            h.driver(() -> h.w.MmFreePagesFromMdl(h.machine.mm.mdl.at(m)));
+        }
+
+        public String toString() {
+            return "MmFreePagesFromMdl(" + mdl + ")";
+        }
+    }
+
+    record BuildPartial(Pick source, Pick target, int offset, int length) implements Step {
+        public void apply(Harness h) {
+            long s = h.mdlAddress(source);
+            long t = h.mdlAddress(target);
+            Integer tf = t == 0 ? null : h.flags(t);
+            if (tf != null && (tf & (Mdl.MDL_PAGES_LOCKED | Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PARTIAL_HAS_BEEN_MAPPED)) != 0) h.leaked = true;
+            h.driver(() -> {
+                Mdl src = h.machine.mm.mdl.at(s);
+                h.w.IoBuildPartialMdl(src, h.machine.mm.mdl.at(t), src.virtualAddress() + Math.floorMod(offset, 0x3000),
+                        Math.floorMod(length, 4) * 0x800L);
+            });
+        }
+
+        public String toString() {
+            return "IoBuildPartialMdl(" + source + ", " + target + ", +" + Math.floorMod(offset, 0x3000) + ", " + Math.floorMod(length, 4) * 0x800 + ")";
+        }
+    }
+
+    record PrepareForReuse(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            h.driver(() -> h.w.MmPrepareMdlForReuse(h.machine.mm.mdl.at(m)));
+        }
+
+        public String toString() {
+            return "MmPrepareMdlForReuse(" + mdl + ")";
+        }
+    }
+
+    record FreeMdl(Pick mdl) implements Step {
+        public void apply(Harness h) {
+            long m = h.mdlAddress(mdl);
+            MdlRec r = h.mdlAt(m);
+            Integer f = m == 0 ? null : h.flags(m);
+            if (r == null || (f != null && ((f & Mdl.MDL_PAGES_LOCKED) != 0
+                    || (f & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PARTIAL)) == Mdl.MDL_MAPPED_TO_SYSTEM_VA || r.userVa != 0))) {
+                h.leaked = true;
+            }
+            boolean pages = r != null && r.pages;
+            h.driver(() -> {
+                if (pages) h.w.ExFreePool(m);
+                else h.w.IoFreeMdl(h.machine.mm.mdl.at(m));
+            });
+            if (r != null) r.freed = true;
+        }
+
+        public String toString() {
+            return "IoFreeMdl(" + mdl + ")";
+        }
+    }
+
+    record PoolAlloc(boolean paged, int size) implements Step {
+        public void apply(Harness h) {
+            long n = pick(POOL_SIZES, size);
+            h.driver(() -> {
+                long p = h.w.ExAllocatePoolWithTag(paged ? 1 : 512, n, 0x7A7A7546);
+                if (p != 0) h.pools.add(new Obj(p));
+            });
+        }
+
+        public String toString() {
+            return "ExAllocatePoolWithTag(" + (paged ? "PagedPool" : "NonPagedPoolNx") + ", " + Long.toHexString(pick(POOL_SIZES, size)) + ")";
+        }
+    }
+
+    record PoolFree(Pick p) implements Step {
+        public void apply(Harness h) {
+            long a = h.poolAddress(p);
+            if (p.kind() == Harness.Kind.STALE) h.leaked = true;
+            h.driver(() -> h.w.ExFreePool(a));
+            for (Obj o : h.pools) if (o.address == a) o.freed = true;
+        }
+
+        public String toString() {
+            return "ExFreePool(" + p + ")";
+        }
+    }
+
+    record Irql(boolean raise, int level) implements Step {
+        public void apply(Harness h) {
+            int l = new int[] {0, 1, 2, 16}[Math.floorMod(level, 4)];
+            h.driver(() -> h.w.__try(() -> {
+                if (raise) h.w.KeRaiseIrql(l);
+                else h.w.KeLowerIrql(l);
+            }, code -> { }));
+        }
+
+        public String toString() {
+            return (raise ? "KeRaiseIrql(" : "KeLowerIrql(") + new int[] {0, 1, 2, 16}[Math.floorMod(level, 4)] + ")";
+        }
+    }
+
+    record Trim(boolean system, boolean pagingFile) implements Step {
+        public void apply(Harness h) {
+            if (h.halted()) return;
+            Proc p = h.current();
+            if (system) h.machine.mm.trimSystemWorkingSet(pagingFile);
+            else if (p != null) h.machine.mm.trimWorkingSet(p.process(), pagingFile);
+        }
+
+        public String toString() {
+            return "trim " + (system ? "system" : "current process") + (pagingFile ? " to the paging file" : "");
+        }
+    }
+
+    record NewProcess() implements Step {
+        public void apply(Harness h) {
+            if (h.procs.size() < 4 && h.machine.kernel.KeGetCurrentIrql() == 0) h.newProcess();
+        }
+
+        public String toString() {
+            return "new process";
+        }
+    }
+
+    record Switch(int proc) implements Step {
+        public void apply(Harness h) {
+            Proc p = h.procs.get(Math.floorMod(proc, h.procs.size()));
+            if (!p.process().hasExited()) h.machine.kernel.switchTo(p.thread());
+        }
+
+        public String toString() {
+            return "switch to process #" + proc;
+        }
+    }
+
+    record Exit(int proc) implements Step {
+        public void apply(Harness h) {
+            Proc p = h.procs.get(Math.floorMod(proc, h.procs.size()));
+            if (p.process().hasExited() || h.machine.kernel.KeGetCurrentIrql() != 0) return;
+            try {
+                h.machine.ps.PspExitProcess(p.process());
+            } catch (ntspec.ke.BugCheckException e) {
+                return;
+            }
+            for (Buf b : h.bufs) if (b.owner == p) b.freed = true;
+            for (MdlRec r : h.mdls) if (r.userProcess == p) r.userVa = 0;
+            if (h.current() == null) h.machine.kernel.switchTo(h.systemThread);
+        }
+
+        public String toString() {
+            return "exit process #" + proc;
+        }
+    }
+
+    record AllocIrp(int stack, boolean quota, boolean threaded) implements Step {
+        public void apply(Harness h) {
+            int n = 1 + Math.floorMod(stack, 3);
+            h.driver(() -> {
+                Irp irp = h.w.IoAllocateIrp(n, quota);
+                if (irp == null) return;
+                if (threaded) irp.Tail.Overlay.setThread(h.machine.kernel.currentThread());
+                h.irps.add(new Obj(irp.address));
+            });
+        }
+
+        public String toString() {
+            return "IoAllocateIrp(" + (1 + Math.floorMod(stack, 3)) + ", " + quota + ")" + (threaded ? " with the current thread" : "");
+        }
+    }
+
+    record SendIrp(Pick irp) implements Step {
+        public void apply(Harness h) {
+            long a = h.irpAddress(irp);
+            h.driver(() -> {
+                Irp i = h.irp(a);
+                h.machine.io.irp.IoGetNextIrpStackLocation(i).setMajorFunction(IoConstants.IRP_MJ_DEVICE_CONTROL);
+                h.w.IoCallDriver(h.device, i);
+            });
+        }
+
+        public String toString() {
+            return "IoCallDriver(Fuzz device, " + irp + ")";
+        }
+    }
+
+    record CompleteIrp(Pick irp, boolean success) implements Step {
+        public void apply(Harness h) {
+            long a = h.irpAddress(irp);
+            List<Harness.MdlView> chain = new ArrayList<>();
+            if (a != 0) {
+                Long mdl = h.dbg.read(a + 8, 8);
+                for (int n = 0; mdl != null && mdl != 0 && n < 16; n++) {
+                    Harness.MdlView v = h.view(mdl);
+                    if (v == null) break;
+                    chain.add(v);
+                    mdl = h.dbg.read(mdl, 8);
+                }
+            }
+            h.driver(() -> {
+                Irp i = h.irp(a);
+                i.IoStatus.setStatus(success ? 0 : 0xC0000001);
+                h.w.IoCompleteRequest(i, 0);
+            });
+            if (!h.halted()) for (Harness.MdlView v : chain) h.unlockedBy(v);
+        }
+
+        public String toString() {
+            return "IoCompleteRequest(" + irp + ", " + (success ? "STATUS_SUCCESS" : "STATUS_UNSUCCESSFUL") + ")";
+        }
+    }
+
+    record FreeIrp(Pick irp) implements Step {
+        public void apply(Harness h) {
+            long a = h.irpAddress(irp);
+            if (irp.kind() == Harness.Kind.STALE) h.leaked = true;
+            h.driver(() -> h.w.IoFreeIrp(h.irp(a)));
+            for (Obj o : h.irps) if (o.address == a) o.freed = true;
+        }
+
+        public String toString() {
+            return "IoFreeIrp(" + irp + ")";
+        }
+    }
+}
