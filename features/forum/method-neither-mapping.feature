@@ -6,7 +6,7 @@ Feature: The ntdev thread "METHOD_NEITHER IOCTL and mapping" (March 2006), answe
   MmUnmapLockedPages + MmUnlockPages + IoFreeMdl. The poster asked whether MmProbeAndLockPages maps,
   whether MmUnlockPages unmaps, and whether the white paper "User-Mode Interactions: Guidelines for
   Kernel-Mode Drivers" is right. Each scenario answers one question from the machine's state.
-  Sources: the thread (../shared/seed), MS DDI pages for MmProbeAndLockPages and MmUnlockPages,
+  Sources: the thread (https://community.osr.com/t/method-neither-ioctl-and-mapping/24522), MS DDI pages for MmProbeAndLockPages and MmUnlockPages,
   ReactOS mdlsup.c (MmUnlockPages calls MmUnmapLockedPages when MDL_MAPPED_TO_SYSTEM_VA is set).
 
   Background:

@@ -8,8 +8,8 @@ Feature: The thread's upper filter, and how the I/O manager cleans up a METHOD_x
   DPC — and cleans up. Each cleanup of the thread is run here; the outcome is read from the
   machine. The filter is ntspec.drivers.UpperFilter; it copies what it read into its nonpaged
   capture buffer, named capture.
-  Sources: the thread (../shared/seed); MS "Using Neither Buffered Nor Direct I/O", MmUnlockPages,
-  MmUnmapLockedPages; ReactOS mdlsup.c and irp.c (mdl-and-io-semantics.md B.8, C.4, C.5).
+  Sources: the thread (https://community.osr.com/t/method-neither-ioctl-and-mapping/24522); MS "Using Neither Buffered Nor Direct I/O", MmUnlockPages,
+  MmUnmapLockedPages; ReactOS mdlsup.c and irp.c.
 
   Background:
     Given a machine

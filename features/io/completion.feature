@@ -6,8 +6,8 @@ Feature: IoCompleteRequest: completion routines upward, pending, and the request
   stops the walk and a later IoCompleteRequest resumes above it; SL_PENDING_RETURNED propagates
   upward where no routine runs. Then every MDL is unlocked, and stage 2 runs as a special kernel
   APC in the requester's thread. Completing an IRP twice bug-checks 0x44.
-  Sources: ReactOS irp.c IofCompleteRequest / IopCompleteRequest (mdl-and-io-semantics.md C.4, C.5);
-  MS "Implementing an IoCompletion Routine", IoMarkIrpPending (kernel-rules.md 3.9);
+  Sources: ReactOS irp.c IofCompleteRequest / IopCompleteRequest (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/irp.c);
+  MS "Implementing an IoCompletion Routine", IoMarkIrpPending (https://learn.microsoft.com/windows-hardware/drivers/kernel/implementing-an-iocompletion-routine);
   MS bug check 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS.
 
   Background:

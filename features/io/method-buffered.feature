@@ -6,7 +6,7 @@ Feature: METHOD_BUFFERED: one system buffer of max(in, out), and Information byt
   completion copies IoStatus.Information bytes back to the caller's output buffer, in the caller's
   thread (stage 2, a special kernel APC), unless the status is an error.
   Sources: MS "Buffer Descriptions for I/O Control Codes"; ReactOS iofunc.c IopDeviceFsIoControl and
-  irp.c IopCompleteRequest (mdl-and-io-semantics.md C.1, C.5).
+  irp.c IopCompleteRequest (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/irp.c).
 
   Background:
     Given a machine

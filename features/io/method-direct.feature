@@ -6,7 +6,7 @@ Feature: METHOD_IN_DIRECT and METHOD_OUT_DIRECT: input buffered, output describe
   (IN_DIRECT: data to the device) or write access (OUT_DIRECT: data from the device). No MDL for a
   zero-length output. A probe failure returns the exception code and sends no IRP.
   Sources: MS "Buffer Descriptions for I/O Control Codes"; ReactOS IopDeviceFsIoControl
-  (mdl-and-io-semantics.md C.1 step 6).
+  (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/iofunc.c).
 
   Background:
     Given a machine

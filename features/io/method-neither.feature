@@ -4,7 +4,7 @@ Feature: METHOD_NEITHER: raw user addresses, nothing probed, nothing copied
   The I/O manager passes the caller's input address in Parameters.DeviceIoControl.Type3InputBuffer
   and the output address in Irp->UserBuffer, unprobed; the driver must probe them inside
   __try/__except and may use them only in the requester's context.
-  Sources: MS "Using Neither Buffered Nor Direct I/O"; ReactOS IopDeviceFsIoControl (C.1).
+  Sources: MS "Using Neither Buffered Nor Direct I/O"; ReactOS IopDeviceFsIoControl.
 
   Background:
     Given a machine

@@ -6,7 +6,7 @@ Feature: ReadFile and WriteFile on buffered and direct devices, and IOCTLs built
   caller's memory). IoBuildDeviceIoControlRequest builds the same buffers for a kernel-mode
   requester, probing in KernelMode.
   Sources: ReactOS iofunc.c NtReadFile/NtWriteFile, irp.c IoBuildDeviceIoControlRequest
-  (mdl-and-io-semantics.md C.2, C.3); MS "Using Buffered I/O", "Using Direct I/O".
+  (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/iofunc.c); MS "Using Buffered I/O", "Using Direct I/O".
 
   Background:
     Given a machine

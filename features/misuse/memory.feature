@@ -143,3 +143,26 @@ Feature: Memory-manager misuse and edge cases: user mappings at exit, physical r
     When the system working set is trimmed to the paging file
     Then PagingFileSlotsInUse is slots0 + 1
     And the driver reads "dirty" at p
+
+  Scenario: a process exit takes no pool: the processor goes back to its idle thread, which exists from boot
+    # Found by random testing: the simulator made an idle thread (an ETHREAD in pool) at the first exit.
+    Given a machine
+    And a user process "app"
+    And PoolBytesInUse is noted as pool0
+    When "app" exits
+    Then PoolBytesInUse is pool0
+    And CurrentProcess->UniqueProcessId is 4
+
+  Scenario: locking more pages than the machine has raises STATUS_WORKING_SET_QUOTA at once, before any page is touched
+    # Windows charges resident-available memory for the pages before probing them (ReactOS never
+    # raises this status). PageFaults shows that nothing was probed.
+    Given a machine with 16 MiB of physical memory
+    And a user process "app"
+    And "app" allocates 0x10000000 of PAGE_READWRITE memory as buf
+    And PageFaults is noted as faults0
+    When the driver calls mdl = IoAllocateMdl(buf, 0x10000000, FALSE, FALSE, NULL)
+    And the driver calls MmProbeAndLockPages(mdl, UserMode, IoWriteAccess) inside __try
+    Then the driver's __except caught STATUS_WORKING_SET_QUOTA
+    And PageFaults is faults0
+    And mdl->MdlFlags lacks MDL_PAGES_LOCKED
+    And app->NumberOfLockedPages is 0

@@ -1,8 +1,8 @@
 @mm @disagreement
 Feature: Where the sources disagree, the machine does what Windows does
 
-  mdl-and-io-semantics.md B.19 collects the points where Microsoft's documentation, ReactOS and
-  Wine differ. Each scenario names the disagreement and shows the Windows behaviour on the machine.
+  Microsoft's documentation, ReactOS and Wine's Windows-verified tests differ in places. Each
+  scenario names the disagreement and shows the Windows (10/11 x64) behaviour on the machine.
 
   Background:
     Given a machine
@@ -10,7 +10,7 @@ Feature: Where the sources disagree, the machine does what Windows does
     And "app" allocates 0x4000 of PAGE_READWRITE memory as buf
     And SystemPtesInUse is noted as ptes0
 
-  # B.19 #2. Microsoft (IoBuildPartialMdl page): IoFreeMdl releases a partial MDL's own mapping.
+  # Microsoft (IoBuildPartialMdl page): IoFreeMdl releases a partial MDL's own mapping.
   # ReactOS iomdl.c does that through MmPrepareMdlForReuse and nothing for other MDLs; Windows
   # without Verifier then leaks the PTEs (Verifier reports 0xC4/0xB8). Wine frees memory only.
   @ddi:IoFreeMdl
@@ -24,7 +24,7 @@ Feature: Where the sources disagree, the machine does what Windows does
     And pte(va)->Valid is 1
     And app->NumberOfLockedPages is 2
 
-  # B.19 #3. Microsoft: "Starting with Windows 7, MmFreePagesFromMdl also unmaps the pages if they
+  # Microsoft: "Starting with Windows 7, MmFreePagesFromMdl also unmaps the pages if they
   # are mapped"; ReactOS's MmFreePagesFromMdl frees the pages and leaves the mapping.
   @ddi:MmFreePagesFromMdl
   Scenario: MmFreePagesFromMdl releases a system mapping first (Windows 7 and later; not ReactOS)
@@ -71,7 +71,7 @@ Feature: Where the sources disagree, the machine does what Windows does
     Then the machine is running
     And CurrentIrql is PASSIVE_LEVEL
 
-  # B.19 #14. Windows bug-checks PROCESS_HAS_LOCKED_PAGES (0x76) when a process exits with pages
+  # Windows bug-checks PROCESS_HAS_LOCKED_PAGES (0x76) when a process exits with pages
   # still locked; ReactOS does nothing. (The forum feature's scenario [6] shows the leak's origin.)
   @ddi:MmProbeAndLockPages
   Scenario: A process that exits with pages still locked bug-checks 0x76 (Windows; ReactOS ignores it)
@@ -81,8 +81,8 @@ Feature: Where the sources disagree, the machine does what Windows does
     And "app" exits
     Then the machine bug-checked with PROCESS_HAS_LOCKED_PAGES (0, app, 4, 0)
 
-  # B.19 #7. Wine's MmProbeAndLockPages is a stub that sets no flag and takes no reference;
-  # Windows locks. B.19 #1: locking never maps (forum scenario [1]).
+  # Wine's MmProbeAndLockPages is a stub that sets no flag and takes no reference;
+  # Windows locks. Locking never maps (forum scenario [1]).
   @ddi:MmProbeAndLockPages
   Scenario: MmProbeAndLockPages takes a reference on every page (Windows; Wine's stub takes none)
     Given "app" touches every page of buf for 0x1000

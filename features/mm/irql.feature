@@ -7,7 +7,7 @@ Feature: At DISPATCH_LEVEL only resident, locked memory may be touched
   the kernel's. A locked page, mapped into system space, never faults.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xd1--driver-irql-not-less-or-equal,
   https://learn.microsoft.com/windows-hardware/drivers/kernel/managing-hardware-priorities
-  (kernel-rules.md 4.3, 4.4).
+  (https://learn.microsoft.com/windows-hardware/drivers/kernel/managing-hardware-priorities).
 
   Background:
     Given a machine

@@ -7,7 +7,7 @@ Feature: MmMapLockedPagesSpecifyCache and MmGetSystemAddressForMdlSafe map locke
   bug-checks NO_MORE_SYSTEM_PTES (0x3F) when BugCheckOnFailure is TRUE.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmmaplockedpagesspecifycache,
   https://learn.microsoft.com/windows-hardware/drivers/kernel/mm-bad-pointer (MmGetSystemAddressForMdlSafe),
-  ReactOS ntoskrnl/mm/ARM3/mdlsup.c, bug check 0x3F reference (mdl-and-io-semantics.md B.9, B.10).
+  ReactOS ntoskrnl/mm/ARM3/mdlsup.c, bug check 0x3F reference.
 
   Background:
     Given a machine

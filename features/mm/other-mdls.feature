@@ -5,7 +5,7 @@ Feature: MDLs that are not probed: nonpaged pool, partial MDLs and pages allocat
   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iobuildpartialmdl,
   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmallocatepagesformdlex,
   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmfreepagesfrommdl,
-  ReactOS ntoskrnl/mm/ARM3/mdlsup.c and ntoskrnl/io/iomgr/iomdl.c (mdl-and-io-semantics.md B.4, B.5, B.12, B.13).
+  ReactOS ntoskrnl/mm/ARM3/mdlsup.c and ntoskrnl/io/iomgr/iomdl.c.
 
   Background:
     Given a machine

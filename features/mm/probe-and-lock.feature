@@ -5,7 +5,7 @@ Feature: MmProbeAndLockPages probes, makes resident and locks; it never maps
   write-probing user pages for a write operation), then takes one PFN reference per page and
   charges the process's locked-page count. Any failure is raised, and the MDL is left unlocked.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages
-  and ReactOS ntoskrnl/mm/ARM3/mdlsup.c (order of operations; mdl-and-io-semantics.md B.6).
+  and ReactOS ntoskrnl/mm/ARM3/mdlsup.c (order of operations, https://github.com/reactos/reactos/blob/master/ntoskrnl/mm/ARM3/mdlsup.c).
 
   Background:
     Given a machine

@@ -7,7 +7,7 @@ Feature: ProbeForRead and ProbeForWrite check a user range before a driver touch
   in and fails on read-only pages.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforread,
   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforwrite,
-  ReactOS ntoskrnl/ex/exintrin.c (mdl-and-io-semantics.md B.15).
+  ReactOS ntoskrnl/ex/exintrin.c (https://github.com/reactos/reactos/blob/master/ntoskrnl/ex/exintrin.c).
 
   Background:
     Given a machine

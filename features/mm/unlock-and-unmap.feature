@@ -7,7 +7,7 @@ Feature: MmUnlockPages and MmUnmapLockedPages give back exactly what was taken, 
   Misuse ends in the bug check the kernel's own checks raise.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmunlockpages,
   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmunmaplockedpages,
-  ReactOS ntoskrnl/mm/ARM3/mdlsup.c, bug checks 0x76, 0x4E, 0xDA (mdl-and-io-semantics.md B.8, B.11, A.10).
+  ReactOS ntoskrnl/mm/ARM3/mdlsup.c, bug checks 0x76, 0x4E, 0xDA.
 
   Background:
     Given a machine

@@ -59,7 +59,7 @@ public final class Machine {
             return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, on, trackPtes);
         }
 
-        /** The TrackPtes registry value: 0 off, 1 track owners, 3 also validate frees (kernel-rules.md 1.12). */
+        /** The TrackPtes registry value: 0 off, 1 track owners, 3 also validate frees (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xda--system-pte-misuse). */
         public Config withTrackPtes(int value) {
             return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, value);
         }

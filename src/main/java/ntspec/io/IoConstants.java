@@ -1,6 +1,6 @@
 package ntspec.io;
 
-/** I/O manager constants with their wdm.h values (mdl-and-io-semantics.md A.5, A.6). */
+/** I/O manager constants with their wdm.h values (https://learn.microsoft.com/windows-hardware/drivers/kernel/defining-i-o-control-codes). */
 public final class IoConstants {
     private IoConstants() {}
 

@@ -12,8 +12,8 @@ import ntspec.trace.Trace;
 
 /**
  * The system services that build IRPs for user requests (ReactOS io/iomgr/iofunc.c):
- * NtDeviceIoControlFile with the four transfer methods (mdl-and-io-semantics.md C.1) and
- * NtReadFile / NtWriteFile (C.2). Each runs as nt's code in the calling thread, with the system
+ * NtDeviceIoControlFile with the four transfer methods (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/iofunc.c, https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/device.c) and
+ * NtReadFile / NtWriteFile. Each runs as nt's code in the calling thread, with the system
  * service's exception frame at its base: an exception a driver lets escape is
  * SYSTEM_SERVICE_EXCEPTION (0x3B).
  */
@@ -86,7 +86,7 @@ public final class IoFunc {
             return status == null || info == null ? null : new IoStatusBlockView(status.intValue(), info);
         }
 
-        /** The NTSTATUS the service returned (C.1 step 8); null while it waits. */
+        /** The NTSTATUS the service returned; null while it waits. */
         public Integer returnValue() {
             if (earlyStatus != null) return earlyStatus;
             if (dispatchStatus != null && dispatchStatus == NtStatus.STATUS_PENDING && synchronous()) {
@@ -114,7 +114,7 @@ public final class IoFunc {
         return p;
     }
 
-    /** A threaded IRP for a user request (C.1 step 5); null when none can be allocated. */
+    /** A threaded IRP for a user request; null when none can be allocated. */
     private Irp newRequestIrp(DeviceObject device, Handle handle, long iosb, KEvent event, int requestorMode) {
         Irp irp = io.irp.IoAllocateIrp(device.StackSize(), true);
         if (irp == null) return null;
@@ -128,7 +128,7 @@ public final class IoFunc {
         return irp;
     }
 
-    /** Frees what a failed build made (C.1 step 6's exception path). */
+    /** Frees what a failed build made (the exception path of building it). */
     void discard(Irp irp) {
         for (Mdl m = irp.MdlAddress(); m != null; ) {
             Mdl next = m.Next();
@@ -155,7 +155,7 @@ public final class IoFunc {
     }
 
     /**
-     * NtDeviceIoControlFile from the current thread (C.1). {@code iosb} is the caller's
+     * NtDeviceIoControlFile from the current thread. {@code iosb} is the caller's
      * IO_STATUS_BLOCK address, {@code event} an optional event.
      */
     public Request NtDeviceIoControlFile(Handle handle, KEvent event, long iosb, int ioControlCode, long inputBuffer,
@@ -269,7 +269,7 @@ public final class IoFunc {
     }
 
     /**
-     * NtReadFile / NtWriteFile (C.2): buffered devices get a system buffer, direct devices an MDL
+     * NtReadFile / NtWriteFile: buffered devices get a system buffer, direct devices an MDL
      * probed for the inverse access, other devices the raw user address.
      */
     public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length) {
@@ -325,7 +325,7 @@ public final class IoFunc {
         }
         irp.setFlags(irp.Flags() | (read ? IRP_READ_OPERATION : IRP_WRITE_OPERATION) | IRP_DEFER_IO_COMPLETION);
         Request r = call(new Request(handle, iosb, event, irp.address), device, irp);
-        // C.1 step 8: the caller runs stage 2 itself when completion was deferred and not pending.
+        // The caller runs stage 2 itself when completion was deferred and not pending.
         if (r.dispatchStatus != NtStatus.STATUS_PENDING) {
             int old = io.kernel.KeGetCurrentIrql();
             io.kernel.setIrql(Math.max(old, Irql.APC_LEVEL));

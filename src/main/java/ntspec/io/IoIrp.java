@@ -17,8 +17,8 @@ import ntspec.trace.Trace;
 /**
  * IRPs (ReactOS io/iomgr/irp.c): IoAllocateIrp / IoInitializeIrp / IoFreeIrp with Windows's
  * lookaside and allocation flags, the stack-location macros, completion routines, IoCallDriver,
- * IoCompleteRequest in its two stages (mdl-and-io-semantics.md C.4, C.5) and
- * IoBuildDeviceIoControlRequest (C.3). Every member is read from and written to the IRP in memory.
+ * IoCompleteRequest in its two stages (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/irp.c) and
+ * IoBuildDeviceIoControlRequest. Every member is read from and written to the IRP in memory.
  */
 public final class IoIrp {
     static final int TAG_IRP = Pool.tag("Irp ");
@@ -222,7 +222,7 @@ public final class IoIrp {
     // ------------------------------------------------------------------ completion, stage 1
 
     /**
-     * IoCompleteRequest, stage 1 (C.4; ReactOS IofCompleteRequest): a second completion is
+     * IoCompleteRequest, stage 1 (ReactOS IofCompleteRequest): a second completion is
      * MULTIPLE_IRP_COMPLETE_REQUESTS (IRP, 0, 0, 0); completion routines run upward with the
      * invoke-on rules, SL_PENDING_RETURNED propagates where none runs, STATUS_MORE_PROCESSING_REQUIRED
      * stops; then MmUnlockPages on every MDL of the chain, then stage 2 as a special kernel APC to the
@@ -369,7 +369,7 @@ public final class IoIrp {
     // ------------------------------------------------------------------ completion, stage 2
 
     /**
-     * IopCompleteRequest, stage 2 (C.5), in the requesting thread at APC_LEVEL: buffered copy-back
+     * IopCompleteRequest, stage 2, in the requesting thread at APC_LEVEL: buffered copy-back
      * inside SEH (a fault replaces the status), IoFreeMdl of the chain, the IOSB and the event, and
      * the IRP freed.
      */
@@ -428,7 +428,7 @@ public final class IoIrp {
     // ------------------------------------------------------------------ kernel-built IRPs
 
     /**
-     * IoBuildDeviceIoControlRequest (C.3, ReactOS): a threaded IRP for a kernel-mode requester;
+     * IoBuildDeviceIoControlRequest (ReactOS): a threaded IRP for a kernel-mode requester;
      * buffers handled as for a user request but probed in KernelMode. NULL when a probe fails or
      * memory runs out.
      */

@@ -8,7 +8,7 @@ import ntspec.mm.Pool;
 
 /**
  * The I/O manager's MDL routines (ReactOS io/iomgr/iomdl.c): IoAllocateMdl, IoFreeMdl,
- * IoBuildPartialMdl (mdl-and-io-semantics.md B.2-B.4), over MDLs in simulated memory.
+ * IoBuildPartialMdl (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/iomdl.c), over MDLs in simulated memory.
  */
 public final class IoMdl {
     /** Windows 7 and later accept up to 4 GB - PAGE_SIZE (MS IoAllocateMdl; ReactOS encodes the NT 5.2 limit). */
@@ -81,7 +81,7 @@ public final class IoMdl {
     }
 
     /**
-     * IoBuildPartialMdl (B.4, with Microsoft's TARGET_MDL_TOO_SMALL check that ReactOS lacks: the
+     * IoBuildPartialMdl (with Microsoft's TARGET_MDL_TOO_SMALL check that ReactOS lacks: the
      * target's Size must hold the subrange's PFNs). VirtualAddress must be based on
      * MmGetMdlVirtualAddress(SourceMdl); any other address (the mapped system address, say) makes
      * the offset and the source PFN index garbage, and the copy reads wherever they point.

@@ -422,7 +422,7 @@ public final class Kernel {
      * thread SYSTEM_THREAD_EXCEPTION_NOT_HANDLED 0x7E (code, address, exception record, context
      * record); with no handler at all, as in a DPC, KMODE_EXCEPTION_NOT_HANDLED 0x1E (code, address,
      * ExceptionInformation[0], [1]). Bug-check pages 0x3B, 0x7E and 0x1E on learn.microsoft.com;
-     * kernel-rules.md 1.13.
+     * https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-code-reference2.
      */
     public void runUnhandledExceptionBoundary(Runnable body) {
         ensureRunning();

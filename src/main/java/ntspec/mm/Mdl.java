@@ -8,12 +8,12 @@ import ntspec.nt.StructView;
  * A memory descriptor list: a view over the MDL at {@link #address} in simulated memory, with the
  * x64 layout of wdm.h and the public symbols (Next +0x0, Size +0x8, MdlFlags +0xA, Process +0x10,
  * MappedSystemVa +0x18, StartVa +0x20, ByteCount +0x28, ByteOffset +0x2C, the PFN array from +0x30;
- * mdl-and-io-semantics.md A.1, https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl).
+ * https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl).
  * Every accessor is a kernel-mode memory access by the running code, so an MDL that was freed, a
  * NULL MDL, or a PFN array overrun behave as on Windows. Accessors keep the C member names.
  */
 public final class Mdl extends StructView {
-    // MdlFlags (mdl-and-io-semantics.md A.2, values from wdm.h)
+    // MdlFlags (values from wdm.h, https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl)
     public static final short MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
     public static final short MDL_PAGES_LOCKED = 0x0002;
     public static final short MDL_SOURCE_IS_NONPAGED_POOL = 0x0004;

@@ -10,7 +10,7 @@ import ntspec.ke.RaisedException;
 import ntspec.trace.Trace;
 
 /**
- * The memory manager's MDL routines, step by step as mdl-and-io-semantics.md section B gives them
+ * The memory manager's MDL routines, step by step as ReactOS's https://github.com/reactos/reactos/blob/master/ntoskrnl/mm/ARM3/mdlsup.c orders them
  * (ReactOS mdlsup.c for the order of operations, Microsoft's DDI pages for the contract, the
  * ReactOS kmtests for what Windows does). Every MDL member is read from and written to simulated
  * memory as the routine's code would, so a NULL or freed MDL faults, a corrupted ByteCount
@@ -170,7 +170,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmProbeAndLockPages (B.6): the user-range check, the probe loop that faults every page in
+     * MmProbeAndLockPages: the user-range check, the probe loop that faults every page in
      * (and write-probes user pages for a write operation), then the lock loop that takes one PFN
      * reference per page and charges the process. Failures are raised; the MDL is left unlocked.
      */
@@ -187,6 +187,14 @@ public final class MdlRoutines {
                 slots.set(0, LIST_HEAD);
                 throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_ACCESS_VIOLATION);
             }
+        }
+        // More pages than the machine could ever hold resident at once (its frames less those
+        // already locked): Windows charges resident-available memory before it probes and raises
+        // STATUS_WORKING_SET_QUOTA; the call costs nothing in proportion to the range
+        // (https://learn.microsoft.com/openspecs/windows_protocols/ms-erref/596a1078-e883-4972-9bbc-49e60bebca55).
+        if (pages > mm.pfnDb.frameCount() - mm.pfnDb.firstUsable() - mm.systemLockPagesCount()) {
+            slots.set(0, LIST_HEAD);
+            throw mm.kernel.ExRaiseStatus(NtStatus.STATUS_WORKING_SET_QUOTA);
         }
         boolean user = MmLayout.isUserAddress(address);
         EProcess process = user ? mm.currentProcess() : null;
@@ -254,7 +262,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmProbeAndLockProcessPages (B.7): attaches to the process when it is not the current one. A
+     * MmProbeAndLockProcessPages: attaches to the process when it is not the current one. A
      * process that has exited has an empty user half: the probe raises STATUS_ACCESS_VIOLATION.
      */
     public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
@@ -262,7 +270,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmUnlockPages (B.8): releases a system mapping first (MDL_MAPPED_TO_SYSTEM_VA), returns the
+     * MmUnlockPages: releases a system mapping first (MDL_MAPPED_TO_SYSTEM_VA), returns the
      * process's locked-page charge and drops one reference per page. Unlocking what is not locked
      * bug-checks PROCESS_HAS_LOCKED_PAGES (1, MDL, locked count, 0) when the process's charge
      * would go negative, else PFN_LIST_CORRUPT (7, PFN, share count, 0) for the first page whose
@@ -331,7 +339,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmMapLockedPagesSpecifyCache (B.9). KernelMode: reserves system PTEs and maps the MDL's
+     * MmMapLockedPagesSpecifyCache. KernelMode: reserves system PTEs and maps the MDL's
      * pages there with each page's cache attribute; NULL or NO_MORE_SYSTEM_PTES (0, pages, free,
      * total) when the space is exhausted, as BugCheckOnFailure and MDL_MAPPING_CAN_FAIL decide; a
      * request for another cache type than a page already has, with BugCheckOnFailure, is refused
@@ -345,7 +353,7 @@ public final class MdlRoutines {
         int requested = attributeOf(cacheType);
         PfnArray slots = new PfnArray(mdl);
         if ((flags & (MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL)) == 0) {
-            // Mapping pages nobody locked: MEMORY_MANAGEMENT 0x1233 (kernel-rules.md 1.13).
+            // Mapping pages nobody locked: MEMORY_MANAGEMENT 0x1233 (bug check 0x1A, https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0x1a--memory-management).
             for (long i = 0; i < pages; i++) {
                 long pfn = slots.get(i);
                 if (pfn != LIST_HEAD && mm.pfnDb.isRam(pfn) && mm.pfnDb.referenceCount(pfn) == 0) {
@@ -449,14 +457,14 @@ public final class MdlRoutines {
         return candidate + span - 1 <= MmLayout.MM_HIGHEST_VAD_ADDRESS ? candidate : 0;
     }
 
-    /** MmGetSystemAddressForMdlSafe (A.3): the existing address, or a new kernel mapping, or NULL. */
+    /** MmGetSystemAddressForMdlSafe: the existing address, or a new kernel mapping, or NULL. */
     public long MmGetSystemAddressForMdlSafe(Mdl mdl, int priority) {
         if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) return mdl.MappedSystemVa();
         return MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, 0, false, priority);
     }
 
     /**
-     * MmUnmapLockedPages (B.11). A system address: the MDL must be mapped, else SYSTEM_PTE_MISUSE 6
+     * MmUnmapLockedPages. A system address: the MDL must be mapped, else SYSTEM_PTE_MISUSE 6
      * (never or no longer mapped: MDL, VA, pages). Without PTE tracking (Windows's default) nothing
      * checks that the address is the MDL's: the PTEs at the address given are zeroed, shot down and
      * released, whatever they mapped. With TrackPtes = 3 the tracking entry is checked: wrong address
@@ -503,7 +511,7 @@ public final class MdlRoutines {
     // ------------------------------------------------------------------ other MDL kinds
 
     /**
-     * MmBuildMdlForNonPagedPool (B.5): fills the PFN array from the current PTEs, no references
+     * MmBuildMdlForNonPagedPool: fills the PFN array from the current PTEs, no references
      * taken. A page that is not resident bug-checks MEMORY_MANAGEMENT 0x1240 (MDL, PTE address).
      */
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
@@ -526,7 +534,7 @@ public final class MdlRoutines {
         mdl.setFlag(MDL_SOURCE_IS_NONPAGED_POOL | (last >= 0 && !mm.pfnDb.isRam(last) ? MDL_IO_SPACE : 0));
     }
 
-    /** MmPrepareMdlForReuse (B.12): releases only a partial MDL's own mapping. */
+    /** MmPrepareMdlForReuse: releases only a partial MDL's own mapping. */
     public void MmPrepareMdlForReuse(Mdl mdl) {
         if (mdl.hasFlag(MDL_PARTIAL_HAS_BEEN_MAPPED)) {
             MmUnmapLockedPages(mdl.MappedSystemVa(), mdl);
@@ -534,7 +542,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmAllocatePagesForMdlEx (B.13): physical pages in [LowAddress, HighAddress], then in that
+     * MmAllocatePagesForMdlEx: physical pages in [LowAddress, HighAddress], then in that
      * window moved up by SkipBytes, and so on, while the window lies in memory; each page with
      * reference and share count 1, the private PteFrame marker and no cache attribute yet. Fewer than
      * asked is success (check ByteCount), none is NULL, and so is a request the pool cannot give an
@@ -589,7 +597,7 @@ public final class MdlRoutines {
     }
 
     /**
-     * MmFreePagesFromMdl (B.13): releases a system mapping first (Windows 7 and later; ReactOS does
+     * MmFreePagesFromMdl: releases a system mapping first (Windows 7 and later; ReactOS does
      * not), then frees each page; a page that MmAllocatePagesForMdl did not hand out bug-checks
      * MEMORY_MANAGEMENT 0x1236 (MDL, PFN-array slot, PFN).
      */
@@ -610,7 +618,7 @@ public final class MdlRoutines {
         mdl.clearFlag(MDL_PAGES_LOCKED);
     }
 
-    // ------------------------------------------------------------------ probing (B.15)
+    // ------------------------------------------------------------------ probing
 
     /** ProbeForRead: alignment, then the range must end at or below MmUserProbeAddress. Touches nothing. */
     public void ProbeForRead(long address, long length, int alignment) {

@@ -351,8 +351,8 @@ public final class Mm implements KernelMemory {
     // ------------------------------------------------------------------ the page-fault handler
 
     /**
-     * MmAccessFault, with the trap handler's choice of bug check (kernel-rules.md 1.13 "How the
-     * fault-class bug checks are chosen", 4.4).
+     * MmAccessFault, with the trap handler's choice of bug check (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-code-reference2,
+     * bug checks 0xA, 0x50, 0xD1, 0xCE).
      */
     void MmAccessFault(PageFault pf, Access access, boolean userMode) {
         pageFaults++;

@@ -2,7 +2,7 @@ package ntspec.mm;
 
 /**
  * The x64 address-space layout of current Windows (8.1 and later, 128 TB user space;
- * kernel-rules.md 5.4) and the system regions this machine places in the kernel half.
+ * https://github.com/reactos/reactos/blob/master/ntoskrnl/include/internal/amd64/mm.h) and the system regions this machine places in the kernel half.
  */
 public final class MmLayout {
     private MmLayout() {}
@@ -13,7 +13,7 @@ public final class MmLayout {
     public static final long MM_LOWEST_USER_ADDRESS = 0x0000_0000_0001_0000L;
     public static final long MM_HIGHEST_USER_ADDRESS = 0x0000_7FFF_FFFE_FFFFL;
     public static final long MM_USER_PROBE_ADDRESS = 0x0000_7FFF_FFFF_0000L;
-    /** MM_HIGHEST_VAD_ADDRESS = MM_HIGHEST_USER_ADDRESS - 64 KB (mdl-and-io-semantics.md A.8). */
+    /** MM_HIGHEST_VAD_ADDRESS = MM_HIGHEST_USER_ADDRESS - 64 KB (https://github.com/reactos/reactos/blob/master/ntoskrnl/include/internal/amd64/mm.h). */
     public static final long MM_HIGHEST_VAD_ADDRESS = MM_HIGHEST_USER_ADDRESS - 0x10000;
     public static final long MM_SYSTEM_RANGE_START = 0xFFFF_8000_0000_0000L;
 
@@ -38,7 +38,7 @@ public final class MmLayout {
         return (int) (va & (PAGE_SIZE - 1));
     }
 
-    /** ADDRESS_AND_SIZE_TO_SPAN_PAGES (mdl-and-io-semantics.md A.3). */
+    /** ADDRESS_AND_SIZE_TO_SPAN_PAGES (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-address_and_size_to_span_pages). */
     public static long spanPages(long va, long size) {
         return (byteOffset(va) + size + PAGE_SIZE - 1) >>> PAGE_SHIFT;
     }

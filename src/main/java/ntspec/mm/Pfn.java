@@ -1,7 +1,7 @@
 package ntspec.mm;
 
 /**
- * The values an MMPFN entry holds (kernel-rules.md 5.5): page locations (MMLISTS), the cache
+ * The values an MMPFN entry holds (ReactOS MMPFN, https://github.com/reactos/reactos/blob/master/ntoskrnl/include/internal/mm.h): page locations (MMLISTS), the cache
  * attributes, and the PteFrame marker of MmAllocatePagesForMdl pages. The entries themselves live
  * in {@link PfnDatabase}'s primitive arrays.
  */

@@ -3,7 +3,7 @@ package ntspec.mm;
 import java.util.Arrays;
 
 /**
- * The PFN database and its page lists (kernel-rules.md 5.5), kept as primitive arrays in chunks of
+ * The PFN database and its page lists (ReactOS MMPFN, https://github.com/reactos/reactos/blob/master/ntoskrnl/include/internal/mm.h), kept as primitive arrays in chunks of
  * 1024 frames: one array per MMPFN member, so the per-page paths touch a few cache lines and no
  * objects. Sparse: a chunk exists once one of its frames has been handed out; frames never handed
  * out form the tail of the zeroed list implicitly (they read as zeros), so a 64 GiB machine costs

@@ -91,28 +91,106 @@ public class MachineBench {
         return va[0];
     }
 
-    /** The bare per-page touches on plain arrays: one PTE read, one PFN count update, one system PTE write. */
+    /**
+     * The same state the simulated path touches per page, as plain Java arrays with no simulation
+     * around them: a user PTE behind a four-level walk and a 64-entry TLB per processor, the PFN
+     * entry (flags, reference count, lock count, cache attribute), the MDL's PFN slot and a system
+     * PTE. What the simulator adds to this is its cost.
+     */
     @State(Scope.Benchmark)
     public static class Arrays {
+        static final int TLB = 64;
+        static final int CPUS = 2;
+        static final int FIRST_PFN = 0x1000;
+        final long[] pml4 = new long[512];
+        final long[] pdpt = new long[512];
+        final long[] pd = new long[512];
         final long[] userPtes = new long[PAGES];
-        final int[] pfnReferenceCounts = new int[PAGES];
+        final long[][] tlbTag = new long[CPUS][TLB];
+        final long[][] tlbEntry = new long[CPUS][TLB];
+        final byte[] pfnFlags = new byte[FIRST_PFN + PAGES];
+        final short[] pfnReference = new short[FIRST_PFN + PAGES];
+        final short[] pfnLock = new short[FIRST_PFN + PAGES];
+        final byte[] pfnCache = new byte[FIRST_PFN + PAGES];
+        final long[] mdlSlots = new long[PAGES];
         final long[] systemPtes = new long[PAGES];
+        long lockedPages;
 
         @Setup(Level.Trial)
         public void setup() {
-            for (int i = 0; i < PAGES; i++) userPtes[i] = ((long) (i + 0x1000) << 12) | 0x867;
+            pml4[0] = 0x1867;
+            pdpt[0] = 0x2867;
+            for (int i = 0; i < 512; i++) pd[i] = ((long) (0x3000 + i) << 12) | 0x867;
+            for (int i = 0; i < PAGES; i++) {
+                userPtes[i] = ((long) (i + FIRST_PFN) << 12) | 0x867;
+                pfnFlags[i + FIRST_PFN] = 1;
+                pfnReference[i + FIRST_PFN] = 1;
+            }
+        }
+
+        long walk(long vpn) {
+            long e4 = pml4[(int) (vpn >>> 27) & 511];
+            long e3 = pdpt[(int) (vpn >>> 18) & 511];
+            long e2 = pd[(int) (vpn >>> 9) & 511];
+            if (((e4 & e3 & e2) & 1) == 0) return 0;
+            return userPtes[(int) vpn];
+        }
+
+        long translate(long vpn, boolean write) {
+            int s = (int) (vpn & (TLB - 1));
+            long e;
+            if (tlbTag[0][s] == vpn + 1) {
+                e = tlbEntry[0][s];
+            } else {
+                e = walk(vpn);
+                tlbTag[0][s] = vpn + 1;
+                tlbEntry[0][s] = e;
+            }
+            if ((e & 1) == 0 || (write && (e & 2) == 0)) throw new IllegalStateException("fault");
+            return e;
         }
     }
 
     @Benchmark
     @OperationsPerInvocation(PAGES)
     public void baselinePerPage(Arrays a, Blackhole bh) {
+        // MmProbeAndLockPages, probe: a read and a write reference to each page.
         for (int i = 0; i < PAGES; i++) {
-            long pte = a.userPtes[i];
-            int pfn = (int) ((pte >>> 12) - 0x1000);
-            a.pfnReferenceCounts[pfn]++;
-            a.systemPtes[i] = pte | 0x100;
+            a.translate(i, false);
+            a.translate(i, true);
         }
-        bh.consume(a.systemPtes);
+        // ... lock: the PTE by a walk, the PFN entry's counts, the MDL's slot.
+        for (int i = 0; i < PAGES; i++) {
+            long pte = a.walk(i);
+            if ((pte & 1) == 0) throw new IllegalStateException("not valid");
+            int pfn = (int) (pte >>> 12);
+            if (a.pfnFlags[pfn] == 0) throw new IllegalStateException("no entry");
+            if (a.pfnLock[pfn]++ == 0) a.lockedPages++;
+            a.pfnReference[pfn]++;
+            a.mdlSlots[i] = pfn;
+        }
+        // MmGetSystemAddressForMdlSafe: each slot's PFN entry (cache attribute), a system PTE.
+        for (int i = 0; i < PAGES; i++) {
+            int pfn = (int) a.mdlSlots[i];
+            if (a.pfnFlags[pfn] == 0 || a.pfnCache[pfn] != 0) throw new IllegalStateException("attribute");
+            a.systemPtes[i] = ((long) pfn << 12) | 0x963;
+        }
+        // MmUnlockPages, unmap: clear each system PTE and invalidate it in every processor's TLB.
+        for (int i = 0; i < PAGES; i++) {
+            long old = a.systemPtes[i];
+            a.systemPtes[i] = 0;
+            long vpn = 0xFFFFF88000000L + i;
+            int s = (int) (vpn & (Arrays.TLB - 1));
+            for (int cpu = 0; cpu < Arrays.CPUS; cpu++) if (a.tlbTag[cpu][s] == vpn + 1) a.tlbTag[cpu][s] = 0;
+            if ((old & 1) == 0) throw new IllegalStateException("not mapped");
+        }
+        // ... unlock: each slot's PFN entry, counts back.
+        for (int i = 0; i < PAGES; i++) {
+            int pfn = (int) a.mdlSlots[i];
+            if (a.pfnFlags[pfn] == 0) throw new IllegalStateException("no entry");
+            if (--a.pfnLock[pfn] == 0) a.lockedPages--;
+            a.pfnReference[pfn]--;
+        }
+        bh.consume(a.lockedPages);
     }
 }

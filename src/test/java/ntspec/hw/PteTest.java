@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Bit positions from Intel SDM vol. 3A table 4-19 and Windows' MMPTE_* layouts (kernel-rules.md 5.2, 5.3). */
+/** Bit positions from Intel SDM vol. 3A table 4-19 and Windows' MMPTE_* layouts (https://github.com/reactos/reactos/blob/master/ntoskrnl/include/internal/amd64/mm.h). */
 class PteTest {
     @Test
     void hardwareBitsSitWhereTheSdmPutsThem() {

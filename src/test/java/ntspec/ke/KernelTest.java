@@ -9,7 +9,7 @@ import ntspec.TestMachine;
 import ntspec.mm.EProcess;
 import org.junit.jupiter.api.Test;
 
-/** IRQL rules, bug checks, SEH and process attach (kernel-rules.md 4.1, 1.13; MS bug-check reference). */
+/** IRQL rules, bug checks, SEH and process attach (https://learn.microsoft.com/windows-hardware/drivers/kernel/managing-hardware-priorities; https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-code-reference2). */
 class KernelTest {
     private final TestMachine t = new TestMachine();
     private final Kernel k = t.machine.kernel;

@@ -20,7 +20,7 @@ import ntspec.mm.PfnDatabase;
 import ntspec.wdm.Wdm;
 import org.junit.jupiter.api.Test;
 
-/** Each MDL routine's success and misuse paths (mdl-and-io-semantics.md section B). */
+/** Each MDL routine's success and misuse paths (https://github.com/reactos/reactos/blob/master/ntoskrnl/mm/ARM3/mdlsup.c). */
 class MdlRoutinesTest {
     private final TestMachine t = new TestMachine();
     private final Wdm w = t.wdm;

@@ -67,6 +67,8 @@ final class Harness {
         Proc userProcess;
         /** A second kernel mapping the MDL does not record (MappedSystemVa holds only the last one). */
         boolean unrecordedMapping;
+        /** IoBuildPartialMdl made it describe another MDL's pages (its own are lost). */
+        boolean othersPages;
 
         MdlRec(long address, boolean pages) {
             this.address = address;
@@ -188,6 +190,12 @@ final class Harness {
         List<Long> stale = new ArrayList<>();
         for (MdlRec m : mdls) (m.freed ? stale : live).add(m.address);
         return address(p, live, stale);
+    }
+
+    /** The record of the last MDL made at that address, freed or not (a stale pointer's). */
+    MdlRec lastMdlAt(long address) {
+        for (int i = mdls.size() - 1; i >= 0; i--) if (mdls.get(i).address == address) return mdls.get(i);
+        return null;
     }
 
     MdlRec mdlAt(long address) {

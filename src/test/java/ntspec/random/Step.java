@@ -134,7 +134,7 @@ sealed interface Step {
         public void apply(Harness h) {
             long m = h.mdlAddress(mdl);
             Harness.MdlView before = m == 0 ? null : h.view(m);
-            MdlRec r = h.mdlAt(m);
+            MdlRec r = h.lastMdlAt(m);
             if (r != null && r.unrecordedMapping) h.undetected = "MmUnlockPages with a second kernel mapping left";
             if (r != null && r.userVa != 0 && !r.pages) h.undetected = "MmUnlockPages with a user mapping left";
             h.driver(() -> h.w.MmUnlockPages(h.machine.mm.mdl.at(m)));
@@ -245,11 +245,14 @@ sealed interface Step {
     record FreePages(Pick mdl) implements Step {
         public void apply(Harness h) {
             long m = h.mdlAddress(mdl);
-            MdlRec r = h.mdlAt(m);
+            MdlRec r = h.lastMdlAt(m);
             // MmFreePagesFromMdl releases a system mapping (Windows 7 and later) but not a user one:
             // the process keeps a mapping of free pages, which nothing checks.
             if (r != null && r.userVa != 0) h.undetected = "MmFreePagesFromMdl with a user mapping left";
             if (r != null && r.unrecordedMapping) h.undetected = "MmFreePagesFromMdl with a second kernel mapping left";
+            // An MDL MmAllocatePagesForMdlEx did not make: pages it describes that came from there
+            // (a partial MDL of them) are freed under their owner, unchecked.
+            if (r == null || !r.pages || r.othersPages) h.undetected = "MmFreePagesFromMdl of an MDL MmAllocatePagesForMdlEx did not make";
             h.driver(() -> h.w.MmFreePagesFromMdl(h.machine.mm.mdl.at(m)));
         }
 
@@ -262,6 +265,11 @@ sealed interface Step {
         public void apply(Harness h) {
             long s = h.mdlAddress(source);
             long t = h.mdlAddress(target);
+            MdlRec tr = h.mdlAt(t);
+            // A partial MDL that is its own source, or one the harness frees with ExFreePool (which
+            // does not release a partial MDL's mapping as IoFreeMdl does): misuse that leaks.
+            if (s == t || (tr != null && tr.pages)) h.leaked = true;
+            if (tr != null) tr.othersPages = true;
             Integer tf = t == 0 ? null : h.flags(t);
             if (tf != null && (tf & (Mdl.MDL_PAGES_LOCKED | Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PARTIAL_HAS_BEEN_MAPPED)) != 0) h.leaked = true;
             h.driver(() -> {
