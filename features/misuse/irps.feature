@@ -227,3 +227,17 @@ Feature: IRP misuse: thread-less IRPs, copy-back past the caller's buffer, unloa
       | KeRaiseIrql(DISPATCH_LEVEL)                        |
       | IoAllocateMdl(NULL, 0x1000, TRUE, FALSE, irp)      |
     Then the machine bug-checked with DPC_WATCHDOG_VIOLATION (1, 0x1E00, *, *)
+
+  Scenario: IoCompleteRequest of an IRP that was never sent clears a stack location past its end, over the next pool block
+    # Found by random testing. A fresh IRP's current location is one past its last one; stage 1
+    # skips it and clears it (IopClearStackLocation) as ReactOS's IofCompleteRequest does, writing
+    # zeros where the next pool block's header lies. The NULL thread then ends it.
+    When "Up.sys" runs:
+      | irp = IoAllocateIrp(1, FALSE)                       |
+      | mdl = IoAllocateMdl(NULL, 0x1000, FALSE, FALSE, NULL) |
+    Then mdl - 0x10 is irp + 0x120
+    And db(mdl - 0x10 + 2) is not 0
+    When "Up.sys" runs:
+      | IoCompleteRequest(irp, IO_NO_INCREMENT) |
+    Then the machine bug-checked with IRQL_NOT_LESS_OR_EQUAL (0x40, SYNCH_LEVEL, 1, *)
+    And db(mdl - 0x10 + 2) is 0

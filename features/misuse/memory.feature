@@ -166,3 +166,18 @@ Feature: Memory-manager misuse and edge cases: user mappings at exit, physical r
     And PageFaults is faults0
     And mdl->MdlFlags lacks MDL_PAGES_LOCKED
     And app->NumberOfLockedPages is 0
+
+  Scenario: MmFreePagesFromMdl with a user mapping left: the process still maps the freed page, and nothing notices
+    # Found by random testing. MmFreePagesFromMdl releases a system mapping (Windows 7 and later)
+    # but knows nothing of a UserMode one, which takes no reference: the page goes to the free
+    # list while "app" can still read and write it -- until someone else gets that page.
+    Given a machine
+    And a user process "app"
+    When the driver calls:
+      | mdl = MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x1000, MmCached, 0)                 |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+      | MmFreePagesFromMdl(mdl)                                                                      |
+    Then pte(uva)->Valid is 1
+    And pfn(pte(uva)->PageFrameNumber)->PageLocation is FreePageList
+    And pfn(pte(uva)->PageFrameNumber)->ReferenceCount is 0
+    And the machine is running

@@ -192,6 +192,34 @@ final class Harness {
         return address(p, live, stale);
     }
 
+    /** A new MDL at an address: whatever the harness knew at that address has been freed (pool reused it). */
+    void born(long address, MdlRec r) {
+        for (MdlRec m : mdls) if (m.address == address) m.freed = true;
+        for (Obj o : irps) if (o.address == address) o.freed = true;
+        mdls.add(r);
+    }
+
+    void bornIrp(long address) {
+        for (MdlRec m : mdls) if (m.address == address) m.freed = true;
+        for (Obj o : irps) if (o.address == address) o.freed = true;
+        irps.add(new Obj(address));
+    }
+
+    /** Freed as pool sees it: freed, or parked on a lookaside list. */
+    boolean poolFreed(long va) {
+        var a = machine.mm.pool.find(va);
+        return a == null || a.va != va || a.isFreed() || machine.mm.pool.isOnLookasideList(va);
+    }
+
+    /**
+     * The kernel frees objects the driver made: stage 2 of a threaded IRP's completion frees the
+     * IRP and its MDL chain, when the APC runs. The registries follow what pool says.
+     */
+    void reconcile() {
+        for (MdlRec m : mdls) if (!m.freed && poolFreed(m.address)) m.freed = true;
+        for (Obj o : irps) if (!o.freed && poolFreed(o.address)) o.freed = true;
+    }
+
     /** The record of the last MDL made at that address, freed or not (a stale pointer's). */
     MdlRec lastMdlAt(long address) {
         for (int i = mdls.size() - 1; i >= 0; i--) if (mdls.get(i).address == address) return mdls.get(i);
@@ -343,8 +371,9 @@ final class Harness {
         List<String> v = new ArrayList<>();
         var k = machine.kernel;
         k.setIrql(0);
+        reconcile();
         for (MdlRec m : mdls) {
-            if (m.freed || halted()) continue;
+            if (m.freed || halted() || poolFreed(m.address)) continue;
             Integer flags = flags(m.address);
             if (flags == null) continue;
             if (m.userVa != 0 && m.userProcess != null && !m.userProcess.process.hasExited()) {
@@ -375,7 +404,7 @@ final class Harness {
             o.freed = true;
         }
         for (Obj o : irps) {
-            if (!o.freed) driver(() -> machine.io.irp.IoFreeIrp(machine.io.irpAt(o.address)));
+            if (!o.freed && !poolFreed(o.address)) driver(() -> machine.io.irp.IoFreeIrp(machine.io.irpAt(o.address)));
             o.freed = true;
         }
         if (halted()) {

@@ -90,7 +90,7 @@ sealed interface Step {
             Irp i = irpAddress == 0 ? null : h.irp(irpAddress);
             h.driver(() -> {
                 Mdl m = h.w.IoAllocateMdl(va, len, i != null && length % 2 == 0, false, i);
-                if (m != null) h.mdls.add(new MdlRec(m.address, false));
+                if (m != null) h.born(m.address, new MdlRec(m.address, false));
             });
         }
 
@@ -233,7 +233,7 @@ sealed interface Step {
             long n = pick(PAGE_BYTES, bytes);
             h.driver(() -> {
                 Mdl m = h.w.MmAllocatePagesForMdlEx(0, -1L, 0, n, Math.floorMod(cache, 3), Math.floorMod(flags, 8) & 0x5);
-                if (m != null) h.mdls.add(new MdlRec(m.address, true));
+                if (m != null) h.born(m.address, new MdlRec(m.address, true));
             });
         }
 
@@ -418,7 +418,7 @@ sealed interface Step {
                 Irp irp = h.w.IoAllocateIrp(n, quota);
                 if (irp == null) return;
                 if (threaded) irp.Tail.Overlay.setThread(h.machine.kernel.currentThread());
-                h.irps.add(new Obj(irp.address));
+                h.bornIrp(irp.address);
             });
         }
 
@@ -446,12 +446,19 @@ sealed interface Step {
         public void apply(Harness h) {
             long a = h.irpAddress(irp);
             List<Harness.MdlView> chain = new ArrayList<>();
+            List<Long> chainAddresses = new ArrayList<>();
+            // An IRP never sent (CurrentLocation StackCount + 1): completion clears the stack
+            // location one past its end, over whatever pool block follows. Windows does the same.
+            Long location = a == 0 ? null : h.dbg.read(a + 0x43, 1);
+            Long count = a == 0 ? null : h.dbg.read(a + 0x42, 1);
+            if (location != null && count != null && location > count) h.leaked = true;
             if (a != 0) {
                 Long mdl = h.dbg.read(a + 8, 8);
                 for (int n = 0; mdl != null && mdl != 0 && n < 16; n++) {
                     Harness.MdlView v = h.view(mdl);
                     if (v == null) break;
                     chain.add(v);
+                    chainAddresses.add(mdl);
                     mdl = h.dbg.read(mdl, 8);
                 }
             }
@@ -460,7 +467,9 @@ sealed interface Step {
                 i.IoStatus.setStatus(success ? 0 : 0xC0000001);
                 h.w.IoCompleteRequest(i, 0);
             });
-            if (!h.halted()) for (Harness.MdlView v : chain) h.unlockedBy(v);
+            if (h.halted()) return;
+            for (Harness.MdlView v : chain) h.unlockedBy(v);
+            h.reconcile();
         }
 
         public String toString() {
