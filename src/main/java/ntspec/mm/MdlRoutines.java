@@ -139,8 +139,7 @@ public final class MdlRoutines {
     // ------------------------------------------------------------------ locking
 
     private void lockPage(long pfn) {
-        if (mm.pfnDb.lockCount(pfn) == 0) mm.systemLockPagesCount++;
-        mm.pfnDb.addReference(pfn, 1);
+        if (mm.pfnDb.lockReference(pfn)) mm.systemLockPagesCount++;
     }
 
     /**
@@ -297,20 +296,18 @@ public final class MdlRoutines {
             long pfn = slots.get(i);
             if (pfn == LIST_HEAD) break;
             if (Long.compareUnsigned(pfn, highest) > 0) continue; // I/O space: no PFN entry
-            if (!mm.pfnDb.exists(pfn) || mm.pfnDb.lockCount(pfn) <= 0) {
+            int lock = mm.pfnDb.lockCountOrMinus(pfn);
+            if (lock <= 0) {
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.PFN_LIST_CORRUPT, 0x07, pfn, mm.pfnDb.shareCount(pfn), 0);
             }
             if (write) {
-                // The device may have written the page: it is dirty whatever its PTE's D bit says.
-                mm.pfnDb.setModified(pfn, true);
-                long slot = mm.pfnDb.pageFileSlot(pfn);
-                if (slot >= 0) {
-                    mm.pagingFile.release(slot);
-                    mm.pfnDb.setPageFileSlot(pfn, -1);
-                }
+                // The device may have written the page: it is dirty whatever its PTE's D bit says,
+                // and its copy in the paging file is stale.
+                long slot = mm.pfnDb.markModified(pfn);
+                if (slot >= 0) mm.pagingFile.release(slot);
             }
             dereference(pfn);
-            if (mm.pfnDb.lockCount(pfn) == 0) mm.systemLockPagesCount--;
+            if (lock == 1) mm.systemLockPagesCount--;
         }
         mdl.clearFlag(MDL_PAGES_LOCKED | MDL_IO_SPACE);
     }
@@ -333,9 +330,8 @@ public final class MdlRoutines {
      * ordinary RAM is cached, so its existing attribute wins. I/O space takes the request.
      */
     private int effectiveAttribute(long pfn, int requested) {
-        if (!mm.pfnDb.isRam(pfn) || !mm.pfnDb.exists(pfn)) return requested;
-        int existing = mm.pfnDb.cacheAttribute(pfn);
-        return existing == Pfn.MI_NOT_MAPPED ? requested : existing;
+        int existing = mm.pfnDb.cacheAttributeOrMinus(pfn);
+        return existing < 0 || existing == Pfn.MI_NOT_MAPPED ? requested : existing;
     }
 
     /**

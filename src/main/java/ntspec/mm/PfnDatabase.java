@@ -278,6 +278,45 @@ public final class PfnDatabase {
         setFlag(pfn, F_MODIFIED, on);
     }
 
+    // The MDL routines' per-page steps, each one access to the entry (the paths the benchmark
+    // measures; the plain accessors above check existence on every call).
+
+    /** One more reference for a lock on an existing entry; true when the page was not locked before. */
+    boolean lockReference(long pfn) {
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        int before = c.referenceCount[i]++ - (c.shareCount[i] > 0 ? 1 : 0);
+        return before == 0;
+    }
+
+    /** The lock count of the entry, or -1 when the frame has no entry. */
+    int lockCountOrMinus(long pfn) {
+        if (pfn < 0 || pfn >= frameCount) return -1;
+        Chunk c = chunks[(int) (pfn >>> CHUNK_SHIFT)];
+        int i = (int) (pfn & CHUNK_MASK);
+        if (c == null || (c.flags[i] & F_EXISTS) == 0) return -1;
+        return c.referenceCount[i] - (c.shareCount[i] > 0 ? 1 : 0);
+    }
+
+    /** Marks an existing entry modified and takes its paging-file slot away (returned, -1 for none). */
+    long markModified(long pfn) {
+        Chunk c = chunk(pfn);
+        int i = (int) (pfn & CHUNK_MASK);
+        c.flags[i] |= F_MODIFIED;
+        long slot = c.pageFileSlot[i];
+        if (slot >= 0) c.pageFileSlot[i] = -1;
+        return slot;
+    }
+
+    /** The cache attribute of an existing RAM entry, or -1 when the frame has none. */
+    int cacheAttributeOrMinus(long pfn) {
+        if (pfn < firstUsable || pfn >= frameCount) return -1;
+        Chunk c = chunks[(int) (pfn >>> CHUNK_SHIFT)];
+        int i = (int) (pfn & CHUNK_MASK);
+        if (c == null || (c.flags[i] & F_EXISTS) == 0) return -1;
+        return c.cacheAttribute[i];
+    }
+
     private boolean flag(long pfn, byte bit) {
         return exists(pfn) && (chunk(pfn).flags[(int) (pfn & CHUNK_MASK)] & bit) != 0;
     }

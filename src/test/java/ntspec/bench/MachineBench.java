@@ -94,8 +94,9 @@ public class MachineBench {
     /**
      * The same state the simulated path touches per page, as plain Java arrays with no simulation
      * around them: a user PTE behind a four-level walk and a 64-entry TLB per processor, the PFN
-     * entry (flags, reference count, lock count, cache attribute), the MDL's PFN slot and a system
-     * PTE. What the simulator adds to this is its cost.
+     * entry (flags, reference, share and lock counts, cache attribute, paging-file slot), the MDL's
+     * PFN slot, a system PTE and its bit in the system-PTE bitmap. What the simulator adds to this
+     * is its cost.
      */
     @State(Scope.Benchmark)
     public static class Arrays {
@@ -110,7 +111,10 @@ public class MachineBench {
         final long[][] tlbEntry = new long[CPUS][TLB];
         final byte[] pfnFlags = new byte[FIRST_PFN + PAGES];
         final short[] pfnReference = new short[FIRST_PFN + PAGES];
+        final short[] pfnShare = new short[FIRST_PFN + PAGES];
         final short[] pfnLock = new short[FIRST_PFN + PAGES];
+        final long[] pfnPageFileSlot = new long[FIRST_PFN + PAGES];
+        final java.util.BitSet systemPteBitmap = new java.util.BitSet(PAGES);
         final byte[] pfnCache = new byte[FIRST_PFN + PAGES];
         final long[] mdlSlots = new long[PAGES];
         final long[] systemPtes = new long[PAGES];
@@ -125,6 +129,8 @@ public class MachineBench {
                 userPtes[i] = ((long) (i + FIRST_PFN) << 12) | 0x867;
                 pfnFlags[i + FIRST_PFN] = 1;
                 pfnReference[i + FIRST_PFN] = 1;
+                pfnShare[i + FIRST_PFN] = 1;
+                pfnPageFileSlot[i + FIRST_PFN] = -1;
             }
         }
 
@@ -165,7 +171,7 @@ public class MachineBench {
             if ((pte & 1) == 0) throw new IllegalStateException("not valid");
             int pfn = (int) (pte >>> 12);
             if (a.pfnFlags[pfn] == 0) throw new IllegalStateException("no entry");
-            if (a.pfnLock[pfn]++ == 0) a.lockedPages++;
+            if (a.pfnLock[pfn]++ == 0 && a.pfnShare[pfn] >= 0) a.lockedPages++;
             a.pfnReference[pfn]++;
             a.mdlSlots[i] = pfn;
         }
@@ -174,6 +180,7 @@ public class MachineBench {
             int pfn = (int) a.mdlSlots[i];
             if (a.pfnFlags[pfn] == 0 || a.pfnCache[pfn] != 0) throw new IllegalStateException("attribute");
             a.systemPtes[i] = ((long) pfn << 12) | 0x963;
+            a.systemPteBitmap.set(i);
         }
         // MmUnlockPages, unmap: clear each system PTE and invalidate it in every processor's TLB.
         for (int i = 0; i < PAGES; i++) {
@@ -183,12 +190,16 @@ public class MachineBench {
             int s = (int) (vpn & (Arrays.TLB - 1));
             for (int cpu = 0; cpu < Arrays.CPUS; cpu++) if (a.tlbTag[cpu][s] == vpn + 1) a.tlbTag[cpu][s] = 0;
             if ((old & 1) == 0) throw new IllegalStateException("not mapped");
+            a.systemPteBitmap.clear(i);
         }
-        // ... unlock: each slot's PFN entry, counts back.
+        // ... unlock: each slot's PFN entry, marked modified (a write operation) with its paging-file
+        // copy dropped, counts back.
         for (int i = 0; i < PAGES; i++) {
             int pfn = (int) a.mdlSlots[i];
             if (a.pfnFlags[pfn] == 0) throw new IllegalStateException("no entry");
-            if (--a.pfnLock[pfn] == 0) a.lockedPages--;
+            a.pfnFlags[pfn] |= 2;
+            if (a.pfnPageFileSlot[pfn] >= 0) a.pfnPageFileSlot[pfn] = -1;
+            if (--a.pfnLock[pfn] == 0 && a.pfnShare[pfn] >= 0) a.lockedPages--;
             a.pfnReference[pfn]--;
         }
         bh.consume(a.lockedPages);

@@ -241,18 +241,18 @@ final class Harness {
     }
 
     long poolAddress(Pick p) {
-        misusedPointer(p);
-        List<Long> live = new ArrayList<>();
-        List<Long> stale = new ArrayList<>();
-        for (Obj o : pools) (o.freed ? stale : live).add(o.address);
-        return address(p, live, stale);
+        return objectAddress(p, pools);
     }
 
     long irpAddress(Pick p) {
+        return objectAddress(p, irps);
+    }
+
+    private long objectAddress(Pick p, List<Obj> registry) {
         misusedPointer(p);
         List<Long> live = new ArrayList<>();
         List<Long> stale = new ArrayList<>();
-        for (Obj o : irps) (o.freed ? stale : live).add(o.address);
+        for (Obj o : registry) (o.freed ? stale : live).add(o.address);
         return address(p, live, stale);
     }
 

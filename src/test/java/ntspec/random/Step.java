@@ -152,7 +152,7 @@ sealed interface Step {
             long[] va = {0};
             h.driver(() -> h.w.__try(() -> va[0] = h.w.MmMapLockedPagesSpecifyCache(h.machine.mm.mdl.at(m), userMode ? UserMode : KernelMode,
                     Math.floorMod(cache, 3), 0, bugCheck, (int) pick(toLongs(PRIORITIES), priority)), code -> { }));
-            MdlRec r = h.mdlAt(m);
+            MdlRec r = h.lastMdlAt(m);
             if (r != null && va[0] != 0) {
                 if (userMode) {
                     if (r.userVa != 0) h.leaked = true;
@@ -185,7 +185,7 @@ sealed interface Step {
             long m = h.mdlAddress(mdl);
             long[] va = {0};
             h.driver(() -> va[0] = h.w.MmGetSystemAddressForMdlSafe(h.machine.mm.mdl.at(m), NormalPagePriority));
-            MdlRec r = h.mdlAt(m);
+            MdlRec r = h.lastMdlAt(m);
             if (r != null && va[0] != 0) r.systemVa = va[0];
         }
 
@@ -217,14 +217,24 @@ sealed interface Step {
         }
     }
 
-    record BuildForNonPagedPool(Pick mdl) implements Step {
+    /** MmBuildMdlForNonPagedPool or MmPrepareMdlForReuse: one MDL, no result. */
+    record MdlOnly(Pick mdl, boolean build) implements Step {
         public void apply(Harness h) {
             long m = h.mdlAddress(mdl);
-            h.driver(() -> h.w.MmBuildMdlForNonPagedPool(h.machine.mm.mdl.at(m)));
+            Long start = m == 0 ? null : h.dbg.read(m + 0x20, 8);
+            if (build && start != null && ntspec.mm.MmLayout.isUserAddress(start)) {
+                // The MDL then names user pages it holds no reference on: once the process frees
+                // them, a mapping of the MDL maps free pages. Nothing in the free build checks.
+                h.undetected = "MmBuildMdlForNonPagedPool of a user buffer";
+            }
+            h.driver(() -> {
+                if (build) h.w.MmBuildMdlForNonPagedPool(h.machine.mm.mdl.at(m));
+                else h.w.MmPrepareMdlForReuse(h.machine.mm.mdl.at(m));
+            });
         }
 
         public String toString() {
-            return "MmBuildMdlForNonPagedPool(" + mdl + ")";
+            return (build ? "MmBuildMdlForNonPagedPool(" : "MmPrepareMdlForReuse(") + mdl + ")";
         }
     }
 
@@ -281,17 +291,6 @@ sealed interface Step {
 
         public String toString() {
             return "IoBuildPartialMdl(" + source + ", " + target + ", +" + Math.floorMod(offset, 0x3000) + ", " + Math.floorMod(length, 4) * 0x800 + ")";
-        }
-    }
-
-    record PrepareForReuse(Pick mdl) implements Step {
-        public void apply(Harness h) {
-            long m = h.mdlAddress(mdl);
-            h.driver(() -> h.w.MmPrepareMdlForReuse(h.machine.mm.mdl.at(m)));
-        }
-
-        public String toString() {
-            return "MmPrepareMdlForReuse(" + mdl + ")";
         }
     }
 
