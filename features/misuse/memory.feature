@@ -181,3 +181,20 @@ Feature: Memory-manager misuse and edge cases: user mappings at exit, physical r
     And pfn(pte(uva)->PageFrameNumber)->PageLocation is FreePageList
     And pfn(pte(uva)->PageFrameNumber)->ReferenceCount is 0
     And the machine is running
+
+  Scenario: ExFreePool of a pool page a process still maps: the page is freed under the user mapping
+    # Found by random testing. The UserMode mapping of an MmBuildMdlForNonPagedPool MDL takes no
+    # reference; freeing the pool releases the page, and "app" keeps a valid PTE to it.
+    Given a machine
+    And a user process "app"
+    When the driver calls:
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x1000, 0x74736554)                                 |
+      | mdl = IoAllocateMdl(p, 0x1000, FALSE, FALSE, NULL)                                          |
+      | MmBuildMdlForNonPagedPool(mdl)                                                              |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+      | ExFreePool(p)                                                                               |
+    Then pte(p)->Valid is 0
+    And pte(uva)->Valid is 1
+    And pte(uva)->PageFrameNumber is MmGetMdlPfnArray(mdl)[0]
+    And pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation is FreePageList
+    And the machine is running

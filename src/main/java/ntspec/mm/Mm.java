@@ -178,6 +178,23 @@ public final class Mm implements KernelMemory {
     }
 
     /** Invalidates the page's translation on every processor (a TLB shoot-down). */
+    /**
+     * KeFlushEntireTb(TRUE, TRUE): every processor drops every entry, global ones included. The
+     * memory manager does this instead of page-by-page flushes when it changes more than
+     * {@value #MAXIMUM_FLUSH_COUNT} PTEs at once.
+     */
+    void flushEntireTb() {
+        for (int i = 0; i < kernel.processorCount(); i++) kernel.processor(i).cpu.tlb.flushAll();
+        trace.add(Trace.Kind.TLB, "flush entire TB (all processors)");
+    }
+
+    /**
+     * MM_MAXIMUM_FLUSH_COUNT, "number of PTEs to flush singularly before flushing the entire TB":
+     * FLUSH_MULTIPLE_MAXIMUM (32) + 1 on x64, as ReactOS's miarm.h defines it
+     * (https://github.com/reactos/reactos/blob/master/ntoskrnl/mm/ARM3/miarm.h).
+     */
+    static final long MAXIMUM_FLUSH_COUNT = 33;
+
     void flushTlb(long va) {
         for (int i = 0; i < kernel.processorCount(); i++) {
             kernel.processor(i).cpu.tlb.invalidate(va);

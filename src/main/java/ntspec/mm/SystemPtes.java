@@ -127,11 +127,12 @@ public final class SystemPtes {
      */
     void release(long va, long count) {
         long released = 0;
+        boolean singly = count <= Mm.MAXIMUM_FLUSH_COUNT;
         for (long i = 0; i < count; i++) {
             long pageVa = va + (i << 12);
             long ptePa = mm.mmu.walk(mm.systemDirectoryTableBase, pageVa, null);
             if (ptePa >= 0 && mm.memory().readQword(ptePa) != 0) mm.mmu.writePteAt(ptePa, pageVa, 0);
-            mm.flushTlb(pageVa);
+            if (singly) mm.flushTlb(pageVa);
             if (contains(pageVa)) {
                 int index = (int) ((pageVa - base) >>> 12);
                 if (used.get(index)) {
@@ -140,6 +141,7 @@ public final class SystemPtes {
                 }
             }
         }
+        if (!singly) mm.flushEntireTb();
         inUse -= released;
         trimRuns(va, count);
         mm.trace.add(Trace.Kind.NOTE, "released system PTEs (va, count, reserved ones)", va, count, released);

@@ -182,16 +182,15 @@ public class MachineBench {
             a.systemPtes[i] = ((long) pfn << 12) | 0x963;
             a.systemPteBitmap.set(i);
         }
-        // MmUnlockPages, unmap: clear each system PTE and invalidate it in every processor's TLB.
+        // MmUnlockPages, unmap: clear each system PTE, then (more than 33 PTEs) flush every
+        // processor's whole TLB once.
         for (int i = 0; i < PAGES; i++) {
             long old = a.systemPtes[i];
             a.systemPtes[i] = 0;
-            long vpn = 0xFFFFF88000000L + i;
-            int s = (int) (vpn & (Arrays.TLB - 1));
-            for (int cpu = 0; cpu < Arrays.CPUS; cpu++) if (a.tlbTag[cpu][s] == vpn + 1) a.tlbTag[cpu][s] = 0;
             if ((old & 1) == 0) throw new IllegalStateException("not mapped");
             a.systemPteBitmap.clear(i);
         }
+        for (int cpu = 0; cpu < Arrays.CPUS; cpu++) java.util.Arrays.fill(a.tlbTag[cpu], 0);
         // ... unlock: each slot's PFN entry, marked modified (a write operation) with its paging-file
         // copy dropped, counts back.
         for (int i = 0; i < PAGES; i++) {

@@ -67,6 +67,8 @@ final class Harness {
         Proc userProcess;
         /** A second kernel mapping the MDL does not record (MappedSystemVa holds only the last one). */
         boolean unrecordedMapping;
+        /** A kernel mapping of an MmBuildMdlForNonPagedPool MDL besides the pool's own address. */
+        boolean poolMapping;
         /** IoBuildPartialMdl made it describe another MDL's pages (its own are lost). */
         boolean othersPages;
 

@@ -164,6 +164,8 @@ sealed interface Step {
                         h.leaked = true;
                     }
                     r.systemVa = va[0];
+                    Integer f = h.flags(m);
+                    if (f != null && (f & Mdl.MDL_SOURCE_IS_NONPAGED_POOL) != 0) r.poolMapping = true;
                 }
             }
         }
@@ -209,6 +211,7 @@ sealed interface Step {
             if (w == 1 && r != null && r.userProcess != null && r.userProcess != h.current()) return;
             h.driver(() -> h.w.MmUnmapLockedPages(va, h.machine.mm.mdl.at(m)));
             if (!h.halted() && r != null && w == 1) r.userVa = 0;
+            if (!h.halted() && r != null && w == 0) r.poolMapping = false;
         }
 
         public String toString() {
@@ -334,6 +337,14 @@ sealed interface Step {
         public void apply(Harness h) {
             long a = h.poolAddress(p);
             if (p.kind() == Harness.Kind.STALE) h.leaked = true;
+            // Pool freed while an MDL's extra mapping of it remains (a user mapping, or a second
+            // kernel one the documentation forbids for MmBuildMdlForNonPagedPool MDLs): the
+            // mapping outlives the page, and nothing in the free build checks.
+            for (MdlRec r : h.mdls) {
+                if ((r.userVa != 0 && r.userProcess != null && !r.userProcess.process().hasExited()) || r.poolMapping) {
+                    h.undetected = "ExFreePool while an MDL still maps pool pages";
+                }
+            }
             h.driver(() -> h.w.ExFreePool(a));
             for (Obj o : h.pools) if (o.address == a) o.freed = true;
         }
