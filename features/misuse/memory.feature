@@ -198,3 +198,20 @@ Feature: Memory-manager misuse and edge cases: user mappings at exit, physical r
     And pte(uva)->PageFrameNumber is MmGetMdlPfnArray(mdl)[0]
     And pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation is FreePageList
     And the machine is running
+
+  Scenario: write, page out, write, protect, page out: the page keeps one paging-file slot
+    # Found by random testing: the second page-out took a new slot and leaked the first. A write
+    # after a hard fault makes the paging-file copy stale; the next page-out writes it again.
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And PagingFileSlotsInUse is noted as slots0
+    When "app" writes "one" at buf
+    And the working set of "app" is trimmed to the paging file
+    Then PagingFileSlotsInUse is slots0 + 1
+    When "app" writes "two" at buf
+    And "app" protects buf for 0x1000 to PAGE_READONLY
+    And the working set of "app" is trimmed to the paging file
+    Then PagingFileSlotsInUse is slots0 + 1
+    And pte(buf)->PageFileLow is 1
+    And "app" reads "two" at buf

@@ -342,4 +342,35 @@ class IoManagerTest {
         assertThat(t.machine.kernel.isUnloadedImageAddress(filter.image().base())).isTrue();
         assertThat(io.driver.unloadDriver(lowDriver.DriverObject())).as("no DriverUnload: cannot unload").isEqualTo(NtStatus.STATUS_INVALID_DEVICE_REQUEST);
     }
+
+    /**
+     * With nonpaged pool exhausted IoAllocateIrp returns NULL, and the system services return
+     * STATUS_INSUFFICIENT_RESOURCES without an IRP (found by random testing: it used to throw).
+     */
+    @Test
+    void servicesAnswerInsufficientResourcesWhenNoIrpCanBeAllocated() {
+        TestMachine small = new TestMachine(ntspec.Machine.Config.defaults().withPhysicalMemory(8L << 20).withPagingFile(8L << 20));
+        IoManager sio = small.machine.io;
+        Wdm driver = new Wdm(small.machine, "Buf.sys");
+        DeviceObject dev = sio.device.IoCreateDevice(driver.DriverObject(), 0, "\\Device\\Buf", FILE_DEVICE_UNKNOWN, 0, false);
+        dev.setFlags(dev.Flags() | DO_BUFFERED_IO);
+        Handle h = sio.file.open(small.app, "\\Device\\Buf", GENERIC_READ | GENERIC_WRITE, false);
+        long buffer = small.allocate(0x1000, Protection.PAGE_READWRITE);
+        long iosb = small.allocate(0x1000, Protection.PAGE_READWRITE);
+        small.machine.mm.writeByte(buffer, 1, true);
+        small.machine.mm.writeByte(iosb, 1, true);
+        // Take every page pool can get: whole pages first, then small blocks.
+        var pool = small.machine.mm.pool;
+        while (pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPool, 0x1000, 0x676F4800) != 0) { }
+        while (pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPool, 0x10, 0x676F4800) != 0) { }
+        while (pool.allocateFromLookaside(Irp.IoSizeOfIrp(1), IoIrp.TAG_IRP) != 0) { }
+        assertThat(small.wdm.IoAllocateIrp(1, false)).as("IoAllocateIrp with pool exhausted").isNull();
+
+        IoFunc.Request read = sio.func.NtReadWriteFile(true, h, null, iosb, buffer, 0x10);
+        assertThat(NtStatus.name(read.returnValue())).isEqualTo("STATUS_INSUFFICIENT_RESOURCES");
+        IoFunc.Request ioctl = sio.func.NtDeviceIoControlFile(h, null, iosb,
+                CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS), buffer, 8, buffer, 8);
+        assertThat(NtStatus.name(ioctl.returnValue())).isEqualTo("STATUS_INSUFFICIENT_RESOURCES");
+        assertThat(small.machine.isHalted()).isFalse();
+    }
 }
