@@ -100,6 +100,7 @@ class RandomDdiSequencesTest {
      * sequences run on a few pages and the huge ones still run in every build (a DDI costs time
      * in proportion to what it touches, and a 4 GiB request touches a million pages).
      */
+    @SuppressWarnings("unchecked")
     static Arbitrary<Integer> size(int normal, int huge) {
         List<net.jqwik.api.Tuple.Tuple2<Integer, Arbitrary<Integer>>> choices = new java.util.ArrayList<>();
         choices.add(net.jqwik.api.Tuple.of(40, Arbitraries.integers().between(0, normal - 1)));
