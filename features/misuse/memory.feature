@@ -215,3 +215,41 @@ Feature: Memory-manager misuse and edge cases: user mappings at exit, physical r
     Then PagingFileSlotsInUse is slots0 + 1
     And pte(buf)->PageFileLow is 1
     And "app" reads "two" at buf
+
+  Scenario: MmBuildMdlForNonPagedPool of a user buffer: the MDL names pages it holds nothing on
+    # Found by random testing. Microsoft: the MDL must describe nonpaged or locked memory, and
+    # misuse is undefined. The free build fills the PFN array from the user PTEs without a
+    # reference; once "app" frees the buffer, the MDL names free pages.
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And "app" writes "user" at buf
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL) |
+      | MmBuildMdlForNonPagedPool(mdl)                       |
+    Then mdl->MdlFlags has MDL_SOURCE_IS_NONPAGED_POOL
+    And MmGetMdlPfnArray(mdl)[0] is pte(buf)->PageFrameNumber
+    And pfn(MmGetMdlPfnArray(mdl)[0])->LockCount is 0
+    When "app" frees buf
+    Then pfn(MmGetMdlPfnArray(mdl)[0])->ReferenceCount is 0
+    And pfn(MmGetMdlPfnArray(mdl)[0])->PageLocation is not ActiveAndValid
+    And the machine is running
+
+  Scenario: mapping an MDL twice and unlocking it: the first mapping outlives the pages
+    # Found by random testing. MappedSystemVa records only the second mapping; MmUnlockPages
+    # releases that one and unlocks, so the first still maps pages that may now be free.
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And SystemPtesInUse is noted as ptes0
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL)                                               |
+      | MmProbeAndLockPages(mdl, UserMode, IoWriteAccess)                                                  |
+      | va1 = MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority)    |
+      | va2 = MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE, NormalPagePriority)    |
+      | MmUnlockPages(mdl)                                                                                 |
+    Then mdl->MappedSystemVa is va2
+    And SystemPtesInUse is ptes0 + 1
+    And pte(va1)->Valid is 1
+    And pte(va2)->Valid is 0
+    And the machine is running
