@@ -73,6 +73,8 @@ public final class Machine {
     public final Mm mm;
     public final IoManager io;
     public final Ps ps;
+    /** Driver Verifier: which images are verified, and the thunks their imports reach. */
+    public final ntspec.verifier.Verifier verifier;
 
     public Machine(Config config) {
         this.config = config;
@@ -86,6 +88,7 @@ public final class Machine {
         mm.systemPtes.setTrackPtes(config.trackPtes());
         this.io = new IoManager(kernel, mm);
         this.ps = new Ps(kernel, mm);
+        this.verifier = new ntspec.verifier.Verifier(this);
         kernel.setCurrentProcessor(0);
         trace.add(Trace.Kind.NOTE, String.format("booted: %d MiB, %d processors, %d system PTEs",
                 config.physicalMemoryBytes() >>> 20, config.processors(), config.systemPtes()));

@@ -242,6 +242,35 @@ public final class Debugger {
         return sb.toString();
     }
 
+    /** 0xC4's subcodes that Verifier's thunks raise, as Microsoft's table explains them. */
+    static String[] verifierMeanings(long subcode) {
+        String s = String.format("0x%X: ", subcode);
+        return switch ((int) subcode) {
+            case 0x30 -> new String[] {s + "KeRaiseIrql to a lower IRQL (or above HIGH_LEVEL)", "current IRQL", "requested IRQL", "0"};
+            case 0x31 -> new String[] {s + "KeLowerIrql to a higher IRQL (or above HIGH_LEVEL)", "current IRQL", "requested IRQL", "0"};
+            case 0x70 -> new String[] {s + "MmProbeAndLockPages above DISPATCH_LEVEL", "current IRQL", "MDL", "access mode"};
+            case 0x71 -> new String[] {s + "MmProbeAndLockProcessPages above DISPATCH_LEVEL", "current IRQL", "MDL", "process"};
+            case 0x74, 0x76 -> new String[] {s + "kernel mapping of an MDL above DISPATCH_LEVEL", "current IRQL", "MDL", "access mode"};
+            case 0x75, 0x77 -> new String[] {s + "user mapping of an MDL above APC_LEVEL", "current IRQL", "MDL", "access mode"};
+            case 0x78 -> new String[] {s + "MmUnlockPages above DISPATCH_LEVEL", "current IRQL", "MDL", "0"};
+            case 0x79 -> new String[] {s + "MmUnmapLockedPages (system address) above DISPATCH_LEVEL", "current IRQL", "address unmapped", "MDL"};
+            case 0x7A -> new String[] {s + "MmUnmapLockedPages (user address) above APC_LEVEL", "current IRQL", "address unmapped", "MDL"};
+            case 0x7C -> new String[] {s + "MmUnlockPages of an MDL whose pages were never locked", "MDL", "MDL flags", "0"};
+            case 0x7D -> new String[] {s + "MmUnlockPages of an MDL that describes nonpaged pool", "MDL", "MDL flags", "0"};
+            case 0x81 -> new String[] {s + "MmMapLockedPages called (use MmMapLockedPagesSpecifyCache, BugCheckOnFailure FALSE)", "MDL", "MDL flags", "0"};
+            case 0x82 -> new String[] {s + "MmMapLockedPagesSpecifyCache with BugCheckOnFailure TRUE", "MDL", "MDL flags", "0"};
+            case 0xB0 -> new String[] {s + "MmProbeAndLockPages of an MDL with wrong flags", "MDL", "MDL flags", "unexpected flags"};
+            case 0xB1 -> new String[] {s + "MmProbeAndLockProcessPages of an MDL with wrong flags", "MDL", "MDL flags", "unexpected flags"};
+            case 0xB2 -> new String[] {s + "mapping an MDL already mapped to a system address", "MDL", "MDL flags", "unexpected flags"};
+            case 0xB3 -> new String[] {s + "mapping an MDL that is not locked", "MDL", "MDL flags", "missing flags"};
+            case 0xB4 -> new String[] {s + "MmUnlockPages of a partial MDL", "MDL", "MDL flags", "MDL_PARTIAL"};
+            case 0xB5 -> new String[] {s + "MmUnmapLockedPages of a partial MDL", "MDL", "MDL flags", "MDL_PARTIAL"};
+            case 0xB6 -> new String[] {s + "MmUnmapLockedPages of an MDL not mapped to a system address", "MDL", "MDL flags", "missing flag"};
+            case 0xB8 -> new String[] {s + "IoFreeMdl of an MDL whose pages are still mapped", "MDL", "MDL flags", "reserved"};
+            default -> new String[] {s + "Driver Verifier violation", "", "", ""};
+        };
+    }
+
     private String[] parameterMeanings(BugCheck bc) {
         long p1 = bc.p1();
         return switch (bc.code()) {
@@ -280,6 +309,7 @@ public final class Debugger {
             case BugCheckCode.NO_MORE_SYSTEM_PTES -> new String[] {"0 system PTEs, 1 nonpaged pool PTEs", "requested size", "free PTEs", "total PTEs"};
             case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
             case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
+            case BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION -> verifierMeanings(p1);
             case BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
             case BugCheckCode.BAD_POOL_CALLER -> new String[] {"type " + badPoolCaller(p1), "", "", ""};
             case BugCheckCode.BAD_POOL_HEADER -> new String[] {"type " + badPoolHeader(p1), "", "", ""};

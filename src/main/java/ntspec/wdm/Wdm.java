@@ -96,6 +96,16 @@ public class Wdm implements WdmConstants {
         machine.kernel.tryExcept(body, exceptHandler);
     }
 
+    /** The driver image this facade's code belongs to (ScenarioDriver.sys, Filter.sys ...). */
+    public String imageName() {
+        return image.name();
+    }
+
+    /** This image's import table: Driver Verifier's thunks when the image is verified, else the kernel's routines. */
+    private ntspec.nt.NtExports nt() {
+        return machine.verifier.exportsFor(image.name());
+    }
+
     private <T> T ddi(String name, String args, Supplier<T> body) {
         machine.kernel.ensureRunning();
         machine.trace.add(Trace.Kind.DDI, name + "(" + args + ")");
@@ -161,11 +171,11 @@ public class Wdm implements WdmConstants {
 
     /** KeRaiseIrql(NewIrql, &amp;OldIrql): returns OldIrql. */
     public int KeRaiseIrql(int newIrql) {
-        return ddi("KeRaiseIrql", Irql.name(newIrql & 0xFF), () -> machine.kernel.KeRaiseIrql(newIrql));
+        return ddi("KeRaiseIrql", Irql.name(newIrql & 0xFF), () -> nt().KeRaiseIrql(newIrql));
     }
 
     public void KeLowerIrql(int newIrql) {
-        ddiVoid("KeLowerIrql", Irql.name(newIrql & 0xFF), () -> machine.kernel.KeLowerIrql(newIrql));
+        ddiVoid("KeLowerIrql", Irql.name(newIrql & 0xFF), () -> nt().KeLowerIrql(newIrql));
     }
 
     public EProcess PsGetCurrentProcess() {
@@ -389,7 +399,7 @@ public class Wdm implements WdmConstants {
     }
 
     public void IoFreeMdl(Mdl mdl) {
-        ddiVoid("IoFreeMdl", addr(mdl), () -> machine.io.mdl.IoFreeMdl(mdl(mdl)));
+        ddiVoid("IoFreeMdl", addr(mdl), () -> nt().IoFreeMdl(mdl(mdl)));
     }
 
     public void IoBuildPartialMdl(Mdl sourceMdl, Mdl targetMdl, long virtualAddress, long length) {
@@ -424,7 +434,7 @@ public class Wdm implements WdmConstants {
 
     public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
         ddiVoid("MmProbeAndLockPages", addr(mdl) + ", " + mode(accessMode) + ", " + op(operation),
-                () -> machine.mm.mdl.MmProbeAndLockPages(mdl(mdl), accessMode, operation));
+                () -> nt().MmProbeAndLockPages(mdl(mdl), accessMode, operation));
     }
 
     public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
@@ -434,31 +444,37 @@ public class Wdm implements WdmConstants {
                         // KeStackAttachProcess reads the process's DirectoryTableBase: through NULL, that faults.
                         machine.mm.read(0x28, 8);
                     }
-                    machine.mm.mdl.MmProbeAndLockProcessPages(mdl(mdl), process, accessMode, operation);
+                    nt().MmProbeAndLockProcessPages(mdl(mdl), process, accessMode, operation);
                 });
     }
 
     public void MmUnlockPages(Mdl mdl) {
-        ddiVoid("MmUnlockPages", addr(mdl), () -> machine.mm.mdl.MmUnlockPages(mdl(mdl)));
+        ddiVoid("MmUnlockPages", addr(mdl), () -> nt().MmUnlockPages(mdl(mdl)));
     }
 
     public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress,
                                              boolean bugCheckOnFailure, int priority) {
         return ddiReturning("MmMapLockedPagesSpecifyCache", addr(mdl) + ", " + mode(accessMode) + ", " + cacheType + ", "
                 + hex(requestedAddress) + ", " + bool(bugCheckOnFailure) + ", " + hex(priority & 0xFFFFFFFFL),
-                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, cacheType, requestedAddress,
+                () -> nt().MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, cacheType, requestedAddress,
                         bugCheckOnFailure, priority));
     }
 
     /** MmMapLockedPages (obsolete) = SpecifyCache(mdl, mode, MmCached, NULL, TRUE, HighPagePriority). */
     public long MmMapLockedPages(Mdl mdl, int accessMode) {
         return ddiReturning("MmMapLockedPages", addr(mdl) + ", " + mode(accessMode),
-                () -> machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, MmCached, 0, true, HighPagePriority));
+                () -> nt().MmMapLockedPages(mdl(mdl), accessMode));
     }
 
     public long MmGetSystemAddressForMdlSafe(Mdl mdl, int priority) {
         return ddiReturning("MmGetSystemAddressForMdlSafe", addr(mdl) + ", " + hex(priority & 0xFFFFFFFFL),
-                () -> machine.mm.mdl.MmGetSystemAddressForMdlSafe(mdl(mdl), priority));
+                () -> {
+                    // The wdm.h macro, expanded in the driver: its call of MmMapLockedPagesSpecifyCache
+                    // goes through the driver's import table.
+                    Mdl m = mdl(mdl);
+                    if (m.hasFlag((short) (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_SOURCE_IS_NONPAGED_POOL))) return m.MappedSystemVa();
+                    return nt().MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, 0, false, priority);
+                });
     }
 
     /** MmGetSystemAddressForMdl (obsolete): maps with MmMapLockedPages, which bug-checks on failure. */
@@ -471,7 +487,7 @@ public class Wdm implements WdmConstants {
     }
 
     public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
-        ddiVoid("MmUnmapLockedPages", hex(baseAddress) + ", " + addr(mdl), () -> machine.mm.mdl.MmUnmapLockedPages(baseAddress, mdl(mdl)));
+        ddiVoid("MmUnmapLockedPages", hex(baseAddress) + ", " + addr(mdl), () -> nt().MmUnmapLockedPages(baseAddress, mdl(mdl)));
     }
 
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {

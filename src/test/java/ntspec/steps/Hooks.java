@@ -53,6 +53,7 @@ public final class Hooks {
             state.append("kd> dt nt!_IRP ").append(Long.toHexString(irp)).append('\n').append(dbg.dt(ntspec.io.Irp.TYPE, irp)).append('\n');
         }
         state.append("kd> !vm\n").append(dbg.vm());
+        if (!m.verifier.entries().isEmpty()) state.append('\n').append(m.verifier.dump());
         attach(scenario, "machine state", state.toString());
     }
 

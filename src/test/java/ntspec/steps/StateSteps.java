@@ -42,7 +42,7 @@ public final class StateSteps {
      * {@code X is Y}, {@code X is not Y}, {@code X is greater than Y}, {@code X is less than Y} (unsigned): both sides are expressions
      * evaluated against the machine now.
      */
-    @Then("^(?!the )(?!\")(?!.* is noted as )(.+?) is (.+)$")
+    @Then("^(?!the )(?!Driver Verifier )(?!\")(?!.* is noted as )(.+?) is (.+)$")
     public void compare(String left, String right) {
         Object l = eval(left);
         if (right.startsWith("not ")) {

@@ -1,0 +1,62 @@
+package ntspec.verifier;
+
+import ntspec.Machine;
+import ntspec.mm.EProcess;
+import ntspec.mm.Mdl;
+import ntspec.mm.MdlRoutines;
+import ntspec.nt.NtExports;
+
+/** The exports as the kernel implements them: what an unverified driver's imports reach. */
+final class RealExports implements NtExports {
+    private final Machine machine;
+
+    RealExports(Machine machine) {
+        this.machine = machine;
+    }
+
+    @Override
+    public int KeRaiseIrql(int newIrql) {
+        return machine.kernel.KeRaiseIrql(newIrql);
+    }
+
+    @Override
+    public void KeLowerIrql(int newIrql) {
+        machine.kernel.KeLowerIrql(newIrql);
+    }
+
+    @Override
+    public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
+        machine.mm.mdl.MmProbeAndLockPages(mdl, accessMode, operation);
+    }
+
+    @Override
+    public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
+        machine.mm.mdl.MmProbeAndLockProcessPages(mdl, process, accessMode, operation);
+    }
+
+    @Override
+    public void MmUnlockPages(Mdl mdl) {
+        machine.mm.mdl.MmUnlockPages(mdl);
+    }
+
+    @Override
+    public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress, boolean bugCheckOnFailure,
+                                             int priority) {
+        return machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl, accessMode, cacheType, requestedAddress, bugCheckOnFailure, priority);
+    }
+
+    @Override
+    public long MmMapLockedPages(Mdl mdl, int accessMode) {
+        return machine.mm.mdl.MmMapLockedPagesSpecifyCache(mdl, accessMode, MdlRoutines.MmCached, 0, true, MdlRoutines.HighPagePriority);
+    }
+
+    @Override
+    public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
+        machine.mm.mdl.MmUnmapLockedPages(baseAddress, mdl);
+    }
+
+    @Override
+    public void IoFreeMdl(Mdl mdl) {
+        machine.io.mdl.IoFreeMdl(mdl);
+    }
+}

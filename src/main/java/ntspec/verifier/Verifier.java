@@ -1,0 +1,108 @@
+package ntspec.verifier;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import ntspec.Machine;
+import ntspec.nt.NtExports;
+
+/**
+ * Driver Verifier: which driver images are verified, with which option flags, and the thunks
+ * their imports reach. As in Windows, a verified driver's calls to the exports in {@link NtExports}
+ * go through Verifier's wrappers ({@link VerifierThunks}), which check the call and then call the
+ * real routine; unverified drivers reach the real routines directly. mm and io know nothing of
+ * Verifier: the seam is the import table (Wdm asks {@link #exportsFor} for it).
+ *
+ * <p>Settings take effect for the calls that follow, as {@code verifier /volatile /adddriver}
+ * gives them to a running system. The flag values are {@code verifier /flags} bits
+ * (https://learn.microsoft.com/windows-hardware/drivers/devtest/driver-verifier-command-syntax);
+ * the automatic checks (IRQL and MDL usage) run for every verified driver whatever its flags
+ * (https://learn.microsoft.com/windows-hardware/drivers/devtest/automatic-checks).
+ */
+public final class Verifier {
+    /** {@code verifier /standard}: special pool, force IRQL checking, pool tracking, I/O verification,
+     * deadlock detection, DMA checking, security checks, miscellaneous checks, DDI compliance checking. */
+    public static final int STANDARD_FLAGS = 0x209BB;
+
+    public static final int SPECIAL_POOL = 0x1;
+    public static final int FORCE_IRQL_CHECKING = 0x2;
+    public static final int LOW_RESOURCES_SIMULATION = 0x4;
+    public static final int POOL_TRACKING = 0x8;
+    public static final int IO_VERIFICATION = 0x10;
+    public static final int DEADLOCK_DETECTION = 0x20;
+    public static final int ENHANCED_IO_VERIFICATION = 0x40;
+    public static final int DMA_VERIFICATION = 0x80;
+    public static final int SECURITY_CHECKS = 0x100;
+    public static final int FORCE_PENDING_IO_REQUESTS = 0x200;
+    public static final int IRP_LOGGING = 0x400;
+    public static final int MISCELLANEOUS_CHECKS = 0x800;
+    public static final int DDI_COMPLIANCE_CHECKING = 0x20000;
+    public static final int SYSTEMATIC_LOW_RESOURCES_SIMULATION = 0x40000;
+
+    /** One verified image: its flags and what Verifier counted for it. */
+    public static final class Entry {
+        public final String image;
+        public final int flags;
+        long thunkedCalls;
+        long mdlChecks;
+
+        Entry(String image, int flags) {
+            this.image = image;
+            this.flags = flags;
+        }
+
+        public long thunkedCalls() {
+            return thunkedCalls;
+        }
+    }
+
+    private final Machine machine;
+    private final NtExports real;
+    private final Map<String, Entry> verified = new LinkedHashMap<>();
+    private final Map<String, NtExports> thunks = new LinkedHashMap<>();
+
+    public Verifier(Machine machine) {
+        this.machine = machine;
+        this.real = new RealExports(machine);
+    }
+
+    /** verifier /flags FLAGS /driver IMAGE (volatile: from the next call on). */
+    public void enable(String image, int flags) {
+        Entry e = new Entry(image, flags);
+        verified.put(key(image), e);
+        thunks.put(key(image), new VerifierThunks(machine, real, e));
+        machine.trace.add(ntspec.trace.Trace.Kind.NOTE, String.format("Driver Verifier enabled for %s, flags 0x%X", image, flags));
+    }
+
+    public boolean isVerified(String image) {
+        return verified.containsKey(key(image));
+    }
+
+    public Entry entry(String image) {
+        return verified.get(key(image));
+    }
+
+    public java.util.Collection<Entry> entries() {
+        return java.util.List.copyOf(verified.values());
+    }
+
+    /** What the image's import table points at: Verifier's thunks for a verified driver, else the kernel's routines. */
+    public NtExports exportsFor(String image) {
+        NtExports t = thunks.get(key(image));
+        return t != null ? t : real;
+    }
+
+    private static String key(String image) {
+        return image.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** {@code !verifier}: the verified drivers, their flags and counters. */
+    public String dump() {
+        StringBuilder b = new StringBuilder("kd> !verifier\n");
+        if (verified.isEmpty()) return b.append("Driver Verifier is not enabled for any driver.\n").toString();
+        for (Entry e : verified.values()) {
+            b.append(String.format("Verify Flags Level 0x%08X%n", e.flags));
+            b.append(String.format("  %-24s thunked calls %d, MDL checks %d%n", e.image, e.thunkedCalls, e.mdlChecks));
+        }
+        return b.toString();
+    }
+}

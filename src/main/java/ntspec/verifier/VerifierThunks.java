@@ -1,0 +1,146 @@
+package ntspec.verifier;
+
+import static ntspec.mm.Mdl.*;
+
+import ntspec.Machine;
+import ntspec.ke.BugCheckCode;
+import ntspec.ke.Irql;
+import ntspec.mm.EProcess;
+import ntspec.mm.Mdl;
+import ntspec.mm.MdlRoutines;
+import ntspec.mm.MmLayout;
+import ntspec.nt.NtExports;
+
+/**
+ * Verifier's wrappers for a verified driver's imports: each checks the call as Driver Verifier's
+ * automatic checks do, then calls the real routine. A violation is bug check 0xC4
+ * DRIVER_VERIFIER_DETECTED_VIOLATION with the subcode and parameters of Microsoft's table
+ * (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xc4--driver-verifier-detected-violation):
+ * IRQL (0x30, 0x31, 0x70, 0x71, 0x74-0x79) and MDL usage (0x7C, 0x7D, 0x81, 0x82, 0xB0-0xB6, 0xB8), the
+ * latter listed among the automatic checks since Windows Vista
+ * (https://learn.microsoft.com/windows-hardware/drivers/devtest/automatic-checks).
+ */
+final class VerifierThunks implements NtExports {
+    /** What MmProbeAndLockPages requires clear (ReactOS asserts the same mask in mdlsup.c). */
+    private static final int PROBE_BAD_FLAGS = MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL
+            | MDL_PARTIAL | MDL_IO_SPACE;
+
+    private final Machine machine;
+    private final NtExports real;
+    private final Verifier.Entry entry;
+
+    VerifierThunks(Machine machine, NtExports real, Verifier.Entry entry) {
+        this.machine = machine;
+        this.real = real;
+        this.entry = entry;
+    }
+
+    private RuntimeException violation(long subcode, long p2, long p3, long p4) {
+        throw machine.kernel.KeBugCheckEx(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, subcode, p2, p3, p4);
+    }
+
+    private int irql() {
+        return machine.kernel.KeGetCurrentIrql();
+    }
+
+    private int flags(Mdl mdl) {
+        entry.mdlChecks++;
+        return mdl.MdlFlags() & 0xFFFF;
+    }
+
+    @Override
+    public int KeRaiseIrql(int newIrql) {
+        entry.thunkedCalls++;
+        int n = newIrql & 0xFF;
+        if (n < irql() || n > Irql.HIGH_LEVEL) throw violation(0x30, irql(), n, 0);
+        return real.KeRaiseIrql(newIrql);
+    }
+
+    @Override
+    public void KeLowerIrql(int newIrql) {
+        entry.thunkedCalls++;
+        int n = newIrql & 0xFF;
+        if (n > irql() || n > Irql.HIGH_LEVEL) throw violation(0x31, irql(), n, 0);
+        real.KeLowerIrql(newIrql);
+    }
+
+    @Override
+    public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
+        entry.thunkedCalls++;
+        if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x70, irql(), mdl.address, accessMode);
+        int f = flags(mdl);
+        if ((f & PROBE_BAD_FLAGS) != 0) throw violation(0xB0, mdl.address, f, f & PROBE_BAD_FLAGS);
+        real.MmProbeAndLockPages(mdl, accessMode, operation);
+    }
+
+    @Override
+    public void MmProbeAndLockProcessPages(Mdl mdl, EProcess process, int accessMode, int operation) {
+        entry.thunkedCalls++;
+        if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x71, irql(), mdl.address, process == null ? 0 : process.address);
+        int f = flags(mdl);
+        if ((f & PROBE_BAD_FLAGS) != 0) throw violation(0xB1, mdl.address, f, f & PROBE_BAD_FLAGS);
+        real.MmProbeAndLockProcessPages(mdl, process, accessMode, operation);
+    }
+
+    @Override
+    public void MmUnlockPages(Mdl mdl) {
+        entry.thunkedCalls++;
+        if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x78, irql(), mdl.address, 0);
+        int f = flags(mdl);
+        if ((f & MDL_PARTIAL) != 0) throw violation(0xB4, mdl.address, f, MDL_PARTIAL);
+        if ((f & MDL_SOURCE_IS_NONPAGED_POOL) != 0) throw violation(0x7D, mdl.address, f, 0);
+        if ((f & MDL_PAGES_LOCKED) == 0) throw violation(0x7C, mdl.address, f, 0);
+        real.MmUnlockPages(mdl);
+    }
+
+    private void checkMap(Mdl mdl, int accessMode, long kernelSubcode, long userSubcode) {
+        int limit = accessMode == MdlRoutines.KernelMode ? Irql.DISPATCH_LEVEL : Irql.APC_LEVEL;
+        if (irql() > limit) throw violation(accessMode == MdlRoutines.KernelMode ? kernelSubcode : userSubcode, irql(), mdl.address, accessMode);
+        int f = flags(mdl);
+        if (accessMode == MdlRoutines.KernelMode) {
+            if ((f & MDL_MAPPED_TO_SYSTEM_VA) != 0) throw violation(0xB2, mdl.address, f, MDL_MAPPED_TO_SYSTEM_VA);
+            if ((f & (MDL_PAGES_LOCKED | MDL_PARTIAL)) == 0) throw violation(0xB3, mdl.address, f, MDL_PAGES_LOCKED);
+        } else if ((f & (MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL)) == 0) {
+            throw violation(0xB3, mdl.address, f, MDL_PAGES_LOCKED);
+        }
+    }
+
+    @Override
+    public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress, boolean bugCheckOnFailure,
+                                             int priority) {
+        entry.thunkedCalls++;
+        checkMap(mdl, accessMode, 0x76, 0x77);
+        if (bugCheckOnFailure) throw violation(0x82, mdl.address, mdl.MdlFlags() & 0xFFFF, 0);
+        return real.MmMapLockedPagesSpecifyCache(mdl, accessMode, cacheType, requestedAddress, bugCheckOnFailure, priority);
+    }
+
+    @Override
+    public long MmMapLockedPages(Mdl mdl, int accessMode) {
+        entry.thunkedCalls++;
+        checkMap(mdl, accessMode, 0x74, 0x75);
+        throw violation(0x81, mdl.address, mdl.MdlFlags() & 0xFFFF, 0);
+    }
+
+    @Override
+    public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
+        entry.thunkedCalls++;
+        if (MmLayout.isUserAddress(baseAddress)) {
+            if (irql() > Irql.APC_LEVEL) throw violation(0x7A, irql(), baseAddress, mdl.address);
+        } else {
+            if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x79, irql(), baseAddress, mdl.address);
+            int f = flags(mdl);
+            if ((f & MDL_PARTIAL) != 0) throw violation(0xB5, mdl.address, f, MDL_PARTIAL);
+            if ((f & MDL_MAPPED_TO_SYSTEM_VA) == 0) throw violation(0xB6, mdl.address, f, MDL_MAPPED_TO_SYSTEM_VA);
+        }
+        real.MmUnmapLockedPages(baseAddress, mdl);
+    }
+
+    @Override
+    public void IoFreeMdl(Mdl mdl) {
+        entry.thunkedCalls++;
+        int f = flags(mdl);
+        // A partial MDL's own mapping is IoFreeMdl's to release; any other mapping is the driver's.
+        if ((f & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL)) == MDL_MAPPED_TO_SYSTEM_VA) throw violation(0xB8, mdl.address, f, 0);
+        real.IoFreeMdl(mdl);
+    }
+}

@@ -1,0 +1,106 @@
+package ntspec.verifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import ntspec.TestMachine;
+import ntspec.ke.BugCheck;
+import ntspec.ke.BugCheckCode;
+import ntspec.ke.BugCheckException;
+import ntspec.mm.Mdl;
+import ntspec.mm.MdlRoutines;
+import ntspec.mm.Protection;
+import ntspec.wdm.Wdm;
+import org.junit.jupiter.api.Test;
+
+/** Verifier's thunks: only verified images reach them; each check raises its 0xC4 subcode before the real routine runs. */
+class VerifierTest {
+    private final TestMachine t = new TestMachine();
+    private final Wdm verified = new Wdm(t.machine, "Verified.sys");
+    private final Wdm plain = new Wdm(t.machine, "Plain.sys");
+    private final long buffer = t.allocate(0x2000, Protection.PAGE_READWRITE);
+
+    VerifierTest() {
+        t.machine.verifier.enable("Verified.sys", Verifier.STANDARD_FLAGS);
+    }
+
+    private BugCheck stop(Wdm driver, Runnable body) {
+        Throwable e = catchThrowable(() -> driver.runAsDriver("Test", body));
+        assertThat(e).isInstanceOf(BugCheckException.class);
+        return t.machine.bugCheck();
+    }
+
+    @Test
+    void onlyNamedImagesAreThunkedAndNamesAreCaseInsensitive() {
+        assertThat(t.machine.verifier.isVerified("verified.SYS")).isTrue();
+        assertThat(t.machine.verifier.isVerified("Plain.sys")).isFalse();
+        assertThat(t.machine.verifier.exportsFor("Verified.sys")).isInstanceOf(VerifierThunks.class);
+        assertThat(t.machine.verifier.exportsFor("Plain.sys")).isInstanceOf(RealExports.class);
+    }
+
+    @Test
+    void correctUseRaisesNothingAndIsCounted() {
+        verified.runAsDriver("Test", () -> {
+            Mdl mdl = verified.IoAllocateMdl(buffer, 0x2000, false, false, null);
+            verified.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoWriteAccess);
+            long va = verified.MmGetSystemAddressForMdlSafe(mdl, MdlRoutines.NormalPagePriority);
+            verified.MmUnmapLockedPages(va, mdl);
+            verified.MmUnlockPages(mdl);
+            verified.IoFreeMdl(mdl);
+        });
+        assertThat(t.machine.isHalted()).isFalse();
+        assertThat(t.machine.verifier.entry("Verified.sys").thunkedCalls()).isEqualTo(5);
+        assertThat(t.machine.verifier.dump()).contains("Verified.sys").contains("0x000209BB");
+    }
+
+    @Test
+    void unlockThenUnmapIsB6WithTheMdlAndItsFlags() {
+        Mdl[] m = new Mdl[1];
+        BugCheck bc = stop(verified, () -> {
+            m[0] = verified.IoAllocateMdl(buffer, 0x1000, false, false, null);
+            verified.MmProbeAndLockPages(m[0], MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
+            long va = verified.MmGetSystemAddressForMdlSafe(m[0], MdlRoutines.NormalPagePriority);
+            verified.MmUnlockPages(m[0]);
+            verified.MmUnmapLockedPages(va, m[0]);
+        });
+        assertThat(bc.code()).isEqualTo(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION);
+        assertThat(bc.p1()).isEqualTo(0xB6);
+        assertThat(bc.p2()).isEqualTo(m[0].address);
+        assertThat(bc.p3()).isEqualTo(m[0].MdlFlags() & 0xFFFF);
+        assertThat(bc.p4()).isEqualTo(Mdl.MDL_MAPPED_TO_SYSTEM_VA);
+    }
+
+    @Test
+    void theSameMisuseByAnUnverifiedDriverEndsAsTheFreeBuildEndsIt() {
+        BugCheck bc = stop(plain, () -> {
+            Mdl mdl = plain.IoAllocateMdl(buffer, 0x1000, false, false, null);
+            plain.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
+            long va = plain.MmGetSystemAddressForMdlSafe(mdl, MdlRoutines.NormalPagePriority);
+            plain.MmUnlockPages(mdl);
+            plain.MmUnmapLockedPages(va, mdl);
+        });
+        assertThat(bc.code()).isEqualTo(BugCheckCode.SYSTEM_PTE_MISUSE);
+    }
+
+    @Test
+    void raisingToALowerIrqlIs30AndTheIrqlIsLeftAsItWas() {
+        BugCheck bc = stop(verified, () -> {
+            verified.KeRaiseIrql(2);
+            verified.KeRaiseIrql(1);
+        });
+        assertThat(bc.p1()).isEqualTo(0x30);
+        assertThat(bc.p2()).isEqualTo(2);
+        assertThat(bc.p3()).isEqualTo(1);
+        assertThat(t.machine.kernel.KeGetCurrentIrql()).isEqualTo(2);
+    }
+
+    @Test
+    void mappingWithBugCheckOnFailureIs82() {
+        BugCheck bc = stop(verified, () -> {
+            Mdl mdl = verified.IoAllocateMdl(buffer, 0x1000, false, false, null);
+            verified.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
+            verified.MmMapLockedPagesSpecifyCache(mdl, MdlRoutines.KernelMode, MdlRoutines.MmCached, 0, true, MdlRoutines.NormalPagePriority);
+        });
+        assertThat(bc.p1()).isEqualTo(0x82);
+    }
+}
