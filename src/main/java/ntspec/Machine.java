@@ -18,7 +18,7 @@ import ntspec.trace.Trace;
 public final class Machine {
     /** How the machine is built. Sizes are in bytes. */
     public record Config(long physicalMemoryBytes, int processors, long systemPtes, long pagingFileBytes,
-                         long seed, boolean tracePteWrites, int trackPtes) {
+                         long seed, boolean tracePteWrites, int trackPtes, boolean trackLockedPages) {
         public static final long GiB = 1L << 30;
         public static final long MiB = 1L << 20;
 
@@ -33,35 +33,45 @@ public final class Machine {
          * system VA space of terabytes), a 4 GiB paging file, no PTE tracking (TrackPtes = 0, Windows's default).
          */
         public static Config defaults() {
-            return new Config(4 * GiB, 2, DEFAULT_SYSTEM_PTES, 4 * GiB, 0, true, 0);
+            return new Config(4 * GiB, 2, DEFAULT_SYSTEM_PTES, 4 * GiB, 0, true, 0, false);
         }
 
         /** The system-PTE space of the default machine: the whole 128 GiB region, in PTEs. */
         public static final long DEFAULT_SYSTEM_PTES = ntspec.mm.MmLayout.REGION_SIZE >>> 12;
 
         public Config withPhysicalMemory(long bytes) {
-            return new Config(bytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes);
+            return new Config(bytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes, trackLockedPages);
         }
 
         public Config withProcessors(int n) {
-            return new Config(physicalMemoryBytes, n, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes);
+            return new Config(physicalMemoryBytes, n, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes, trackLockedPages);
         }
 
         public Config withSystemPtes(long n) {
-            return new Config(physicalMemoryBytes, processors, n, pagingFileBytes, seed, tracePteWrites, trackPtes);
+            return new Config(physicalMemoryBytes, processors, n, pagingFileBytes, seed, tracePteWrites, trackPtes, trackLockedPages);
         }
 
         public Config withPagingFile(long bytes) {
-            return new Config(physicalMemoryBytes, processors, systemPtes, bytes, seed, tracePteWrites, trackPtes);
+            return new Config(physicalMemoryBytes, processors, systemPtes, bytes, seed, tracePteWrites, trackPtes, trackLockedPages);
         }
 
         public Config withPteWriteTracing(boolean on) {
-            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, on, trackPtes);
+            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, on, trackPtes, trackLockedPages);
         }
 
         /** The TrackPtes registry value: 0 off, 1 track owners, 3 also validate frees (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xda--system-pte-misuse). */
         public Config withTrackPtes(int value) {
-            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, value);
+            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, value, trackLockedPages);
+        }
+
+        /**
+         * The TrackLockedPages registry value: the kernel records who locked each MDL's pages, and a
+         * process that exits with pages still locked is DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS (0xCB)
+         * naming the MDL instead of PROCESS_HAS_LOCKED_PAGES (0x76)
+         * (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xcb--driver-left-locked-pages-in-process).
+         */
+        public Config withTrackLockedPages(boolean on) {
+            return new Config(physicalMemoryBytes, processors, systemPtes, pagingFileBytes, seed, tracePteWrites, trackPtes, on);
         }
     }
 
@@ -86,6 +96,7 @@ public final class Machine {
         this.kernel = new Kernel(trace, config.processors(), systemPml4);
         this.mm = new Mm(kernel, mmu, pfnDb, config.pagingFileBytes(), config.systemPtes(), systemPml4);
         mm.systemPtes.setTrackPtes(config.trackPtes());
+        mm.lockedPages.setTrackEveryLock(config.trackLockedPages());
         this.io = new IoManager(kernel, mm);
         this.ps = new Ps(kernel, mm);
         this.verifier = new ntspec.verifier.Verifier(this);

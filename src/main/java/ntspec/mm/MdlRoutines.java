@@ -250,6 +250,7 @@ public final class MdlRoutines {
             slots.set(i, pfn);
         }
         if (ioSpace) mdl.setFlag(MDL_IO_SPACE);
+        mm.lockedPages.locked(mdl);
     }
 
     /** ProbeForWrite of one byte: range check, then read and write back (copy-on-write, read-only). */
@@ -310,6 +311,7 @@ public final class MdlRoutines {
             if (lock == 1) mm.systemLockPagesCount--;
         }
         mdl.clearFlag(MDL_PAGES_LOCKED | MDL_IO_SPACE);
+        mm.lockedPages.unlocked(mdl);
     }
 
     // ------------------------------------------------------------------ mapping

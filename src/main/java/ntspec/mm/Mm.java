@@ -35,6 +35,8 @@ public final class Mm implements KernelMemory {
     public final Pool pool;
     public final VirtualMemory vm;
     public final MdlRoutines mdl;
+    /** MmTrackLockedPages: who locked which MDL's pages (TrackLockedPages, or Verifier's Pool Tracking). */
+    public final LockedPagesTracking lockedPages = new LockedPagesTracking(this);
     public final long systemDirectoryTableBase;
     private final Mmu.TableAllocator tableAllocator = this::newPageTable;
     /** Process objects by the address of their EPROCESS (what MDL->Process and IRPs point at). */

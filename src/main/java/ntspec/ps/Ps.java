@@ -62,13 +62,18 @@ public final class Ps {
     /**
      * Process exit (PspExitProcess / MmCleanProcessAddressSpace). Windows checks the locked-page
      * charge first: pages still locked by an MDL bug-check PROCESS_HAS_LOCKED_PAGES
-     * (0, process, NumberOfLockedPages, 0) (MS bug-check 0x76; ReactOS has no such check).
+     * (0, process, NumberOfLockedPages, 0) (MS bug-check 0x76; ReactOS has no such check), or, when
+     * the kernel tracked who locked them, DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS (0xCB).
      */
     public void PspExitProcess(EProcess process) {
         kernel.ensureRunning();
         if (process == system) throw new IllegalArgumentException("the System process does not exit");
         kernel.trace().add(Trace.Kind.NOTE, "process exit " + process.name);
         if (process.numberOfLockedPages() != 0) {
+            var tracked = mm.lockedPages.heldIn(process.address);
+            if (tracked != null) {
+                throw kernel.KeBugCheckEx(BugCheckCode.DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS, tracked.tracker(), 0, tracked.mdl(), tracked.pages());
+            }
             throw kernel.KeBugCheckEx(BugCheckCode.PROCESS_HAS_LOCKED_PAGES, 0, process.address, process.numberOfLockedPages(), 0);
         }
         for (int i = 0; i < kernel.processorCount(); i++) {

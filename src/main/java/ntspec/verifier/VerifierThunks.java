@@ -48,6 +48,15 @@ final class VerifierThunks implements NtExports {
         return mdl.MdlFlags() & 0xFFFF;
     }
 
+    /**
+     * Pool Tracking (0x8) turns on the kernel's locked-page tracking for the driver's locks (Vista
+     * and later): a process that exits with them still held is 0xCB, naming the MDL
+     * (https://learn.microsoft.com/windows-hardware/drivers/devtest/pool-tracking).
+     */
+    private void trackLock(Mdl mdl) {
+        if ((entry.flags & Verifier.POOL_TRACKING) != 0) machine.mm.lockedPages.track(mdl);
+    }
+
     @Override
     public int KeRaiseIrql(int newIrql) {
         entry.thunkedCalls++;
@@ -71,6 +80,7 @@ final class VerifierThunks implements NtExports {
         int f = flags(mdl);
         if ((f & PROBE_BAD_FLAGS) != 0) throw violation(0xB0, mdl.address, f, f & PROBE_BAD_FLAGS);
         real.MmProbeAndLockPages(mdl, accessMode, operation);
+        trackLock(mdl);
     }
 
     @Override
@@ -80,6 +90,7 @@ final class VerifierThunks implements NtExports {
         int f = flags(mdl);
         if ((f & PROBE_BAD_FLAGS) != 0) throw violation(0xB1, mdl.address, f, f & PROBE_BAD_FLAGS);
         real.MmProbeAndLockProcessPages(mdl, process, accessMode, operation);
+        trackLock(mdl);
     }
 
     @Override

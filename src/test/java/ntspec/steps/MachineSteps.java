@@ -42,6 +42,12 @@ public final class MachineSteps {
         world.configure(world.config().withPagingFile(Sizes.parse(size)));
     }
 
+    /** TrackLockedPages = 1: who locked each MDL is recorded; an exit with pages locked is 0xCB naming the MDL. */
+    @Given("^the machine tracks locked pages$")
+    public void tracksLockedPages() {
+        world.configure(world.config().withTrackLockedPages(true));
+    }
+
     /** TrackPtes = 3: owners tracked and frees validated (SYSTEM_PTE_MISUSE types 1-5 become possible). */
     @Given("^the machine tracks system PTEs$")
     public void tracksPtes() {

@@ -103,4 +103,33 @@ class VerifierTest {
         });
         assertThat(bc.p1()).isEqualTo(0x82);
     }
+
+    @Test
+    void poolTrackingRecordsTheDriversLocksInPoolAndUnlockingDropsThem() {
+        long pool0 = t.machine.mm.pool.bytesInUse();
+        Mdl[] m = new Mdl[1];
+        verified.runAsDriver("Test", () -> {
+            m[0] = verified.IoAllocateMdl(buffer, 0x2000, false, false, null);
+            verified.MmProbeAndLockPages(m[0], MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
+        });
+        var tracked = t.machine.mm.lockedPages.heldIn(t.app.address);
+        assertThat(tracked).isNotNull();
+        assertThat(tracked.mdl()).isEqualTo(m[0].address);
+        assertThat(tracked.pages()).isEqualTo(2);
+        assertThat(t.machine.mm.read(tracked.tracker(), 8)).as("the tracking structure names the MDL").isEqualTo(m[0].address);
+        verified.runAsDriver("Test", () -> verified.MmUnlockPages(m[0]));
+        assertThat(t.machine.mm.lockedPages.all()).isEmpty();
+        verified.runAsDriver("Test", () -> verified.IoFreeMdl(m[0]));
+        t.machine.mm.pool.trimLookasides();
+        assertThat(t.machine.mm.pool.bytesInUse()).isLessThanOrEqualTo(pool0);
+    }
+
+    @Test
+    void anUnverifiedDriversLocksAreNotTrackedWithoutTheRegistryValue() {
+        plain.runAsDriver("Test", () -> {
+            Mdl mdl = plain.IoAllocateMdl(buffer, 0x1000, false, false, null);
+            plain.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
+        });
+        assertThat(t.machine.mm.lockedPages.all()).isEmpty();
+    }
 }
