@@ -44,6 +44,7 @@ public final class Verifier {
         public final int flags;
         long thunkedCalls;
         long mdlChecks;
+        long trims;
 
         Entry(String image, int flags) {
             this.image = image;
@@ -101,7 +102,7 @@ public final class Verifier {
         if (verified.isEmpty()) return b.append("Driver Verifier is not enabled for any driver.\n").toString();
         for (Entry e : verified.values()) {
             b.append(String.format("Verify Flags Level 0x%08X%n", e.flags));
-            b.append(String.format("  %-24s thunked calls %d, MDL checks %d%n", e.image, e.thunkedCalls, e.mdlChecks));
+            b.append(String.format("  %-24s thunked calls %d, MDL checks %d, Trims %d%n", e.image, e.thunkedCalls, e.mdlChecks, e.trims));
         }
         return b.toString();
     }

@@ -62,6 +62,13 @@ final class VerifierThunks implements NtExports {
         entry.thunkedCalls++;
         int n = newIrql & 0xFF;
         if (n < irql() || n > Irql.HIGH_LEVEL) throw violation(0x30, irql(), n, 0);
+        if ((entry.flags & Verifier.FORCE_IRQL_CHECKING) != 0 && n >= Irql.DISPATCH_LEVEL) {
+            // Force IRQL Checking: all system pageable memory leaves the working set, so a touch of
+            // it at the raised IRQL faults even where the page happened to be resident
+            // (https://learn.microsoft.com/windows-hardware/drivers/devtest/force-irql-checking).
+            entry.trims++;
+            machine.mm.trimSystemWorkingSet(false);
+        }
         return real.KeRaiseIrql(newIrql);
     }
 
