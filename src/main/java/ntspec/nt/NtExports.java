@@ -29,4 +29,10 @@ public interface NtExports {
     void MmUnmapLockedPages(long baseAddress, Mdl mdl);
 
     void IoFreeMdl(Mdl mdl);
+
+    Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, ntspec.io.Irp irp);
+
+    long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag);
+
+    ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota);
 }

@@ -59,4 +59,19 @@ final class RealExports implements NtExports {
     public void IoFreeMdl(Mdl mdl) {
         machine.io.mdl.IoFreeMdl(mdl);
     }
+
+    @Override
+    public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, ntspec.io.Irp irp) {
+        return machine.io.mdl.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp);
+    }
+
+    @Override
+    public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
+        return machine.mm.pool.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
+    }
+
+    @Override
+    public ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
+        return machine.io.irp.IoAllocateIrp(stackSize, chargeQuota);
+    }
 }

@@ -45,10 +45,22 @@ public final class Verifier {
         long thunkedCalls;
         long mdlChecks;
         long trims;
+        /** Low Resources Simulation: failures per 10,000 calls (Windows's default 600, 6 %), and the seed of its draws. */
+        final int faultRate;
+        final long seed;
+        final java.util.SplittableRandom random;
+        long injectedFailures;
 
-        Entry(String image, int flags) {
+        Entry(String image, int flags, int faultRate, long seed) {
             this.image = image;
             this.flags = flags;
+            this.faultRate = faultRate;
+            this.seed = seed;
+            this.random = new java.util.SplittableRandom(seed);
+        }
+
+        public long injectedFailures() {
+            return injectedFailures;
         }
 
         public long thunkedCalls() {
@@ -66,9 +78,18 @@ public final class Verifier {
         this.real = new RealExports(machine);
     }
 
-    /** verifier /flags FLAGS /driver IMAGE (volatile: from the next call on). */
+    /** Low Resources Simulation's default: 600 failures in 10,000 calls (6 %). */
+    public static final int DEFAULT_FAULT_RATE = 600;
+
+    /** verifier /flags FLAGS /driver IMAGE (volatile: from the next call on); faults at the default rate, seed 0. */
     public void enable(String image, int flags) {
-        Entry e = new Entry(image, flags);
+        enable(image, flags, DEFAULT_FAULT_RATE, 0);
+    }
+
+    /** The same with Low Resources Simulation's rate (failures per 10,000 calls) and the seed of its draws. */
+    public void enable(String image, int flags, int faultRate, long seed) {
+        if (faultRate < 0 || faultRate > 10000) throw new IllegalArgumentException("a fault rate is 0 to 10000 failures per 10,000 calls: " + faultRate);
+        Entry e = new Entry(image, flags, faultRate, seed);
         verified.put(key(image), e);
         thunks.put(key(image), new VerifierThunks(machine, real, e));
         machine.trace.add(ntspec.trace.Trace.Kind.NOTE, String.format("Driver Verifier enabled for %s, flags 0x%X", image, flags));
@@ -103,6 +124,9 @@ public final class Verifier {
         for (Entry e : verified.values()) {
             b.append(String.format("Verify Flags Level 0x%08X%n", e.flags));
             b.append(String.format("  %-24s thunked calls %d, MDL checks %d, Trims %d%n", e.image, e.thunkedCalls, e.mdlChecks, e.trims));
+            if ((e.flags & LOW_RESOURCES_SIMULATION) != 0) {
+                b.append(String.format("  Low resources simulation: %d in 10000 calls, seed %d, %d failures injected%n", e.faultRate, e.seed, e.injectedFailures));
+            }
         }
         return b.toString();
     }

@@ -129,6 +129,7 @@ final class VerifierThunks implements NtExports {
         entry.thunkedCalls++;
         checkMap(mdl, accessMode, 0x76, 0x77);
         if (bugCheckOnFailure) throw violation(0x82, mdl.address, mdl.MdlFlags() & 0xFFFF, 0);
+        if (injectFailure("MmMapLockedPagesSpecifyCache")) return 0;
         return real.MmMapLockedPagesSpecifyCache(mdl, accessMode, cacheType, requestedAddress, bugCheckOnFailure, priority);
     }
 
@@ -160,5 +161,45 @@ final class VerifierThunks implements NtExports {
         // A partial MDL's own mapping is IoFreeMdl's to release; any other mapping is the driver's.
         if ((f & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL)) == MDL_MAPPED_TO_SYSTEM_VA) throw violation(0xB8, mdl.address, f, 0);
         real.IoFreeMdl(mdl);
+    }
+
+    // ------------------------------------------------------------------ Low Resources Simulation
+
+    /**
+     * Low Resources Simulation (0x4): the call fails (NULL) at the configured rate, drawn from the
+     * entry's seeded generator so a scenario fails the same calls every run
+     * (https://learn.microsoft.com/windows-hardware/drivers/devtest/low-resources-simulation).
+     * Windows waits some minutes after boot before injecting; the simulated machine has no boot
+     * to protect and injects from the first call.
+     */
+    private boolean injectFailure(String ddi) {
+        if ((entry.flags & Verifier.LOW_RESOURCES_SIMULATION) == 0) return false;
+        boolean fail = entry.random.nextInt(10000) < entry.faultRate;
+        if (fail) {
+            entry.injectedFailures++;
+            machine.trace.add(ntspec.trace.Trace.Kind.NOTE, "Verifier low resources simulation: " + ddi + " fails");
+        }
+        return fail;
+    }
+
+    @Override
+    public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, ntspec.io.Irp irp) {
+        entry.thunkedCalls++;
+        if (injectFailure("IoAllocateMdl")) return null;
+        return real.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp);
+    }
+
+    @Override
+    public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
+        entry.thunkedCalls++;
+        if (injectFailure("ExAllocatePoolWithTag")) return 0;
+        return real.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
+    }
+
+    @Override
+    public ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
+        entry.thunkedCalls++;
+        if (injectFailure("IoAllocateIrp")) return null;
+        return real.IoAllocateIrp(stackSize, chargeQuota);
     }
 }

@@ -202,7 +202,7 @@ public class Wdm implements WdmConstants {
 
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
         return ddiReturning("ExAllocatePoolWithTag", poolType + ", " + hex(numberOfBytes) + ", " + hex(tag),
-                () -> machine.mm.pool.ExAllocatePoolWithTag(poolType, numberOfBytes, tag));
+                () -> nt().ExAllocatePoolWithTag(poolType, numberOfBytes, tag));
     }
 
     public void ExFreePoolWithTag(long p, int tag) {
@@ -286,7 +286,7 @@ public class Wdm implements WdmConstants {
     }
 
     public Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
-        Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> machine.io.irp.IoAllocateIrp(stackSize, chargeQuota));
+        Irp irp = ddi("IoAllocateIrp", stackSize + ", " + bool(chargeQuota), () -> nt().IoAllocateIrp(stackSize, chargeQuota));
         machine.trace.add(Trace.Kind.RETURN, "IoAllocateIrp returned", irp == null ? 0 : irp.address);
         return irp;
     }
@@ -393,7 +393,7 @@ public class Wdm implements WdmConstants {
     public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, Irp irp) {
         Mdl m = ddi("IoAllocateMdl", hex(virtualAddress) + ", " + hex(length) + ", " + bool(secondaryBuffer) + ", "
                 + bool(chargeQuota) + ", " + addr(irp),
-                () -> machine.io.mdl.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp));
+                () -> nt().IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp));
         machine.trace.add(Trace.Kind.RETURN, "IoAllocateMdl returned", m == null ? 0 : m.address);
         return m;
     }

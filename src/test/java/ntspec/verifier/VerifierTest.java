@@ -49,7 +49,7 @@ class VerifierTest {
             verified.IoFreeMdl(mdl);
         });
         assertThat(t.machine.isHalted()).isFalse();
-        assertThat(t.machine.verifier.entry("Verified.sys").thunkedCalls()).isEqualTo(5);
+        assertThat(t.machine.verifier.entry("Verified.sys").thunkedCalls()).as("IoAllocateMdl, probe, map, unmap, unlock, free").isEqualTo(6);
         assertThat(t.machine.verifier.dump()).contains("Verified.sys").contains("0x000209BB");
     }
 
@@ -131,5 +131,31 @@ class VerifierTest {
             plain.MmProbeAndLockPages(mdl, MdlRoutines.UserMode, MdlRoutines.IoReadAccess);
         });
         assertThat(t.machine.mm.lockedPages.all()).isEmpty();
+    }
+
+    @Test
+    void lowResourcesSimulationFailsTheSameCallsForTheSameSeed() {
+        java.util.function.Supplier<String> run = () -> {
+            TestMachine m = new TestMachine();
+            Wdm d = new Wdm(m.machine, "Faulty.sys");
+            m.machine.verifier.enable("Faulty.sys", Verifier.LOW_RESOURCES_SIMULATION, 3000, 11);
+            StringBuilder b = new StringBuilder();
+            d.runAsDriver("Test", () -> {
+                for (int i = 0; i < 40; i++) b.append(d.ExAllocatePoolWithTag(0, 0x20, 0x74736554) == 0 ? 'X' : '.');
+            });
+            assertThat(m.machine.verifier.entry("Faulty.sys").injectedFailures()).isEqualTo(b.chars().filter(c -> c == 'X').count());
+            return b.toString();
+        };
+        String first = run.get();
+        assertThat(first).contains("X").contains(".");
+        assertThat(run.get()).isEqualTo(first);
+    }
+
+    @Test
+    void withoutTheOptionNothingIsInjected() {
+        verified.runAsDriver("Test", () -> {
+            for (int i = 0; i < 200; i++) assertThat(verified.ExAllocatePoolWithTag(0, 0x20, 0x74736554)).isNotZero();
+        });
+        assertThat(t.machine.verifier.entry("Verified.sys").injectedFailures()).isZero();
     }
 }
