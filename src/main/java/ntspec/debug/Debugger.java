@@ -248,6 +248,7 @@ public final class Debugger {
         return switch ((int) subcode) {
             case 0x30 -> new String[] {s + "KeRaiseIrql to a lower IRQL (or above HIGH_LEVEL)", "current IRQL", "requested IRQL", "0"};
             case 0x31 -> new String[] {s + "KeLowerIrql to a higher IRQL (or above HIGH_LEVEL)", "current IRQL", "requested IRQL", "0"};
+            case 0x62 -> new String[] {s + "the driver is unloading with allocations not freed (Pool Tracking)", "name of the driver (UNICODE_STRING)", "reserved", "allocations not freed"};
             case 0x70 -> new String[] {s + "MmProbeAndLockPages above DISPATCH_LEVEL", "current IRQL", "MDL", "access mode"};
             case 0x71 -> new String[] {s + "MmProbeAndLockProcessPages above DISPATCH_LEVEL", "current IRQL", "MDL", "process"};
             case 0x74, 0x76 -> new String[] {s + "kernel mapping of an MDL above DISPATCH_LEVEL", "current IRQL", "MDL", "access mode"};

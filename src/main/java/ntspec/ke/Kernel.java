@@ -274,7 +274,16 @@ public final class Kernel {
     }
 
     /** Unloads an image: its code addresses stop being code, and a call into them faults (0xCE). */
+    private final List<java.util.function.Consumer<CodeImage>> unloadHooks = new ArrayList<>();
+
+    /** Called as each image unloads, before its code goes (MmUnloadSystemImage's callers: Driver Verifier's leak checks). */
+    public void addImageUnloadHook(java.util.function.Consumer<CodeImage> hook) {
+        unloadHooks.add(hook);
+    }
+
     public void unloadImage(CodeImage image) {
+        if (!images.contains(image)) return;
+        for (var hook : unloadHooks) hook.accept(image);
         if (!images.remove(image)) return;
         unloadedImages.add(image);
         routines.keySet().removeIf(image::contains);

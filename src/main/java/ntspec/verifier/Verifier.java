@@ -50,6 +50,10 @@ public final class Verifier {
         final long seed;
         final java.util.SplittableRandom random;
         long injectedFailures;
+        /** Pool Tracking: what the driver allocated (pool blocks, MDLs, IRPs), by address. */
+        final java.util.Set<Long> allocations = new java.util.LinkedHashSet<>();
+        /** Verifier's copy of the driver's name (a UNICODE_STRING in pool), for 0xC4/0x62. */
+        long nameAddress;
 
         Entry(String image, int flags, int faultRate, long seed) {
             this.image = image;
@@ -76,6 +80,31 @@ public final class Verifier {
     public Verifier(Machine machine) {
         this.machine = machine;
         this.real = new RealExports(machine);
+        machine.kernel.addImageUnloadHook(image -> {
+            Entry e = verified.get(key(image.name()));
+            if (e != null) checkLeaksAtUnload(e);
+        });
+    }
+
+    /**
+     * Pool Tracking at unload: every pool block, MDL and IRP the driver allocated must be freed by
+     * then (by it or by the kernel); otherwise DRIVER_VERIFIER_DETECTED_VIOLATION 0x62 (the driver's
+     * name, reserved, the number of allocations not freed)
+     * (https://learn.microsoft.com/windows-hardware/drivers/devtest/pool-tracking).
+     */
+    private void checkLeaksAtUnload(Entry e) {
+        if ((e.flags & POOL_TRACKING) == 0) return;
+        long leaked = 0;
+        for (long va : e.allocations) if (isLive(va)) leaked++;
+        if (leaked > 0) {
+            throw machine.kernel.KeBugCheckEx(ntspec.ke.BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, 0x62, e.nameAddress, 0, leaked);
+        }
+    }
+
+    /** Still allocated: a live pool block starting there, not parked on a lookaside list. */
+    private boolean isLive(long va) {
+        var a = machine.mm.pool.find(va);
+        return a != null && a.va == va && !a.isFreed() && !machine.mm.pool.isOnLookasideList(va);
     }
 
     /** Low Resources Simulation's default: 600 failures in 10,000 calls (6 %). */
@@ -90,9 +119,22 @@ public final class Verifier {
     public void enable(String image, int flags, int faultRate, long seed) {
         if (faultRate < 0 || faultRate > 10000) throw new IllegalArgumentException("a fault rate is 0 to 10000 failures per 10,000 calls: " + faultRate);
         Entry e = new Entry(image, flags, faultRate, seed);
+        e.nameAddress = unicodeString(image);
         verified.put(key(image), e);
         thunks.put(key(image), new VerifierThunks(machine, real, e));
         machine.trace.add(ntspec.trace.Trace.Kind.NOTE, String.format("Driver Verifier enabled for %s, flags 0x%X", image, flags));
+    }
+
+    /** A UNICODE_STRING (Length, MaximumLength, Buffer) and its UTF-16 text in nonpaged pool. */
+    private long unicodeString(String text) {
+        var pool = machine.mm.pool;
+        long bytes = 2L * text.length();
+        long block = pool.allocateObject(0x10 + bytes, ntspec.mm.Pool.tag("VfNm"));
+        machine.mm.write(block, 2, bytes);
+        machine.mm.write(block + 2, 2, bytes);
+        machine.mm.write(block + 8, 8, block + 0x10);
+        for (int i = 0; i < text.length(); i++) machine.mm.write(block + 0x10 + 2L * i, 2, text.charAt(i));
+        return block;
     }
 
     public boolean isVerified(String image) {

@@ -163,6 +163,11 @@ final class VerifierThunks implements NtExports {
         real.IoFreeMdl(mdl);
     }
 
+    /** Pool Tracking (0x8): the allocation is the driver's until it is freed (checked at unload). */
+    private void tracked(long va) {
+        if ((entry.flags & Verifier.POOL_TRACKING) != 0) entry.allocations.add(va);
+    }
+
     // ------------------------------------------------------------------ Low Resources Simulation
 
     /**
@@ -186,20 +191,26 @@ final class VerifierThunks implements NtExports {
     public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, ntspec.io.Irp irp) {
         entry.thunkedCalls++;
         if (injectFailure("IoAllocateMdl")) return null;
-        return real.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp);
+        Mdl m = real.IoAllocateMdl(virtualAddress, length, secondaryBuffer, chargeQuota, irp);
+        if (m != null) tracked(m.address);
+        return m;
     }
 
     @Override
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
         entry.thunkedCalls++;
         if (injectFailure("ExAllocatePoolWithTag")) return 0;
-        return real.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
+        long va = real.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
+        if (va != 0) tracked(va);
+        return va;
     }
 
     @Override
     public ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
         entry.thunkedCalls++;
         if (injectFailure("IoAllocateIrp")) return null;
-        return real.IoAllocateIrp(stackSize, chargeQuota);
+        ntspec.io.Irp irp = real.IoAllocateIrp(stackSize, chargeQuota);
+        if (irp != null) tracked(irp.address);
+        return irp;
     }
 }
