@@ -78,3 +78,20 @@ Feature: Mapping when the system-PTE pool runs low: NULL, or NO_MORE_SYSTEM_PTES
       | NormalPagePriority | 1 (1/256) | 0xFC000      | 4           | 3    | mdl->MappedSystemVa |
       | NormalPagePriority | 1 (1/256) | 0xFD000      | 3           | 0    | NULL                |
       | HighPagePriority   | none      | 0xFD000      | 3           | 3    | mdl->MappedSystemVa |
+
+  Scenario: out of system PTEs with BugCheckOnFailure and TrackPtes: DRIVER_USED_EXCESSIVE_PTES names the driver holding the most
+    # TrackPtes records the caller of each mapping; the exhaustion that is 0x3F without it is 0xD8
+    # (the driver's name, the PTEs it holds, free, total).
+    # https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xd8--driver-used-excessive-ptes
+    Given the machine has 4 system PTEs
+    And the machine tracks system PTEs
+    And a user process "app"
+    And "app" allocates 0x3000 of PAGE_READWRITE memory as buf
+    And the driver calls:
+      | mdl = IoAllocateMdl(buf + 0x20, 0x2000, FALSE, FALSE, NULL) |
+      | MmProbeAndLockPages(mdl, UserMode, IoWriteAccess)           |
+      | big = IoAllocateMdl(buf, 0x3000, FALSE, FALSE, NULL)        |
+      | MmProbeAndLockPages(big, UserMode, IoReadAccess)            |
+      | one = MmGetSystemAddressForMdlSafe(big, HighPagePriority)   |
+    When the driver calls MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, TRUE, HighPagePriority)
+    Then the machine bug-checked with DRIVER_USED_EXCESSIVE_PTES (*, 3, 1, 4)

@@ -311,6 +311,8 @@ public final class Debugger {
             case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
             case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
             case BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION -> verifierMeanings(p1);
+            case BugCheckCode.DRIVER_USED_EXCESSIVE_PTES -> new String[] {
+                "name of the driver holding the most system PTEs (UNICODE_STRING)", "PTEs it holds", "free system PTEs", "total system PTEs"};
             case BugCheckCode.DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS -> new String[] {
                 "the kernel's lock-tracking structure", "0", "MDL holding the locked pages", "number of locked pages"};
             case BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};

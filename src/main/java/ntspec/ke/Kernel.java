@@ -365,12 +365,24 @@ public final class Kernel {
     /** Runs a kernel routine: its code address is nt's, so a fault inside it is the kernel's. */
     public <T> T inKernel(String routine, Supplier<T> body) {
         ensureRunning();
+        Processor p = processors[current];
+        long savedReturn = p.returnAddress;
         long old = enter(nt.routine(routine));
+        p.returnAddress = old;
         try {
             return body.get();
         } finally {
             leave(old);
+            p.returnAddress = savedReturn;
         }
+    }
+
+    /**
+     * The image whose code called the kernel routine now running (RtlGetCallersAddress: the return
+     * address on the stack), or null outside a kernel routine or when the caller is no image.
+     */
+    public CodeImage callersImage() {
+        return imageAt(processors[current].returnAddress);
     }
 
     /** Runs body as a DPC on the current processor: the code that runs there has no thread context. */

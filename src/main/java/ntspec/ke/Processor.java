@@ -10,6 +10,8 @@ public final class Processor {
     KThread currentThread;
     /** The simulated instruction pointer: which routine (kernel or driver) is running. */
     long instructionPointer;
+    /** The return address of the kernel routine running (its caller's code address), 0 outside one. */
+    long returnAddress;
     /** Running a DPC: no thread context, so an exception nobody handles is 0x1E. */
     boolean inDpc;
 

@@ -373,6 +373,13 @@ public final class MdlRoutines {
         long base = pages > 0 && priorityAllows(pages, priority) ? mm.systemPtes.reserve(pages) : 0;
         if (base == 0) {
             if (bugCheckOnFailure && !canFail) {
+                if (mm.systemPtes.trackPtes() != 0) {
+                    // TrackPtes names the driver holding the most PTEs: DRIVER_USED_EXCESSIVE_PTES
+                    // (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xd8--driver-used-excessive-ptes).
+                    long[] owner = mm.systemPtes.heaviestOwner();
+                    throw mm.kernel.KeBugCheckEx(BugCheckCode.DRIVER_USED_EXCESSIVE_PTES, owner[0], owner[1], mm.systemPtes.free(),
+                            mm.systemPtes.total());
+                }
                 throw mm.kernel.KeBugCheckEx(BugCheckCode.NO_MORE_SYSTEM_PTES, 0, pages, mm.systemPtes.free(), mm.systemPtes.total());
             }
             mm.trace.add(Trace.Kind.NOTE, "no system PTEs for the mapping (pages, free)", pages, mm.systemPtes.free());

@@ -20,7 +20,7 @@ import ntspec.trace.Trace;
  */
 public final class SystemPtes {
     /** What a reservation's tracking entry recorded (TrackPtes): its pool address and the mapped MDL's identity. */
-    record Tracker(long address, long count, long mdl, long firstPfn, long startVa) {
+    record Tracker(long address, long count, long mdl, long firstPfn, long startVa, String owner) {
     }
 
     private final Mm mm;
@@ -107,7 +107,34 @@ public final class SystemPtes {
     void track(long va, long count, long mdl, long firstPfn, long startVa) {
         if (trackPtes == 0) return;
         long entry = mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, 0x40, Pool.tag("SysP"));
-        trackers.put(va, new Tracker(entry, count, mdl, firstPfn, startVa));
+        var caller = mm.kernel.callersImage();
+        trackers.put(va, new Tracker(entry, count, mdl, firstPfn, startVa, caller == null ? "nt" : caller.name()));
+    }
+
+    /** Driver names for DRIVER_USED_EXCESSIVE_PTES: a UNICODE_STRING in pool per owner, made once. */
+    private final Map<String, Long> ownerNames = new java.util.HashMap<>();
+
+    /**
+     * TrackPtes: the driver holding the most system PTEs, as DRIVER_USED_EXCESSIVE_PTES names it:
+     * {address of its name (UNICODE_STRING), PTEs it holds}; {0, 0} when nothing is tracked.
+     */
+    long[] heaviestOwner() {
+        Map<String, Long> used = new java.util.TreeMap<>();
+        for (Tracker t : trackers.values()) used.merge(t.owner, t.count, Long::sum);
+        String top = null;
+        for (var e : used.entrySet()) if (top == null || e.getValue() > used.get(top)) top = e.getKey();
+        if (top == null) return new long[] {0, 0};
+        String name = top;
+        long address = ownerNames.computeIfAbsent(name, n -> {
+            long block = mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, 0x10 + 2L * n.length(), Pool.tag("SysP"));
+            if (block == 0) return 0L;
+            mm.write(block, 2, 2L * n.length());
+            mm.write(block + 2, 2, 2L * n.length());
+            mm.write(block + 8, 8, block + 0x10);
+            for (int i = 0; i < n.length(); i++) mm.write(block + 0x10 + 2L * i, 2, n.charAt(i));
+            return block;
+        });
+        return new long[] {address, used.get(top)};
     }
 
     /** The tracking entry of the reservation at va, or null. */
