@@ -311,6 +311,11 @@ public final class Debugger {
             case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
             case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
             case BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION -> verifierMeanings(p1);
+            case BugCheckCode.PAGE_FAULT_IN_FREED_SPECIAL_POOL, BugCheckCode.DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL,
+                 BugCheckCode.PAGE_FAULT_BEYOND_END_OF_ALLOCATION, BugCheckCode.DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION -> new String[] {
+                "memory referenced", "0 read, 1 write", "address that referenced memory", "reserved"};
+            case BugCheckCode.SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION -> new String[] {
+                "address being freed", "address of the corrupted bytes", "reserved", "subclass (0x24: bytes after the end overwritten)"};
             case BugCheckCode.DRIVER_USED_EXCESSIVE_PTES -> new String[] {
                 "name of the driver holding the most system PTEs (UNICODE_STRING)", "PTEs it holds", "free system PTEs", "total system PTEs"};
             case BugCheckCode.DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS -> new String[] {

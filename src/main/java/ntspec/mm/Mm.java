@@ -37,6 +37,8 @@ public final class Mm implements KernelMemory {
     public final MdlRoutines mdl;
     /** MmTrackLockedPages: who locked which MDL's pages (TrackLockedPages, or Verifier's Pool Tracking). */
     public final LockedPagesTracking lockedPages = new LockedPagesTracking(this);
+    /** Special pool: a page per allocation with an unmapped page after it (Driver Verifier's Special Pool). */
+    public final SpecialPool specialPool = new SpecialPool(this);
     public final long systemDirectoryTableBase;
     private final Mmu.TableAllocator tableAllocator = this::newPageTable;
     /** Process objects by the address of their EPROCESS (what MDL->Process and IRPs point at). */
@@ -481,6 +483,7 @@ public final class Mm implements KernelMemory {
 
     /** 0x50 for an invalid system address, refined to 0xCE for an address of an unloaded driver. */
     private RuntimeException systemFaultBugCheck(long va, Access access, long ip, long type) {
+        if (SpecialPool.contains(va)) throw specialPool.fault(va, access == Access.WRITE, ip);
         if (kernel.isUnloadedImageAddress(va)) {
             throw kernel.KeBugCheckEx(BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, va,
                     access == Access.WRITE ? 1 : 0, ip, 0);

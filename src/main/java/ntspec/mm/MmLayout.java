@@ -22,6 +22,8 @@ public final class MmLayout {
     public static final long PAGED_POOL_BASE = 0xFFFF_F8A0_0000_0000L;
     public static final long NONPAGED_POOL_BASE = 0xFFFF_FA80_0000_0000L;
     public static final long REGION_SIZE = 0x20_0000_0000L; // 128 GiB per region
+    /** Special pool: two pages of VA per allocation, the second never mapped (after the nonpaged-pool region). */
+    public static final long SPECIAL_POOL_BASE = NONPAGED_POOL_BASE + REGION_SIZE;
 
     /** 64 KB allocation granularity of user VADs. */
     public static final long ALLOCATION_GRANULARITY = 0x10000;

@@ -254,6 +254,10 @@ public final class Pool {
      */
     public void ExFreePoolWithTag(long va, int tag) {
         int irql = mm.kernel.KeGetCurrentIrql();
+        if (SpecialPool.contains(va)) {
+            mm.specialPool.free(va);
+            return;
+        }
         if (MmLayout.isUserAddress(va)) {
             throw mm.kernel.KeBugCheckEx(BugCheckCode.BAD_POOL_CALLER, 0x40, va, MmLayout.MM_SYSTEM_RANGE_START, 0);
         }

@@ -103,6 +103,7 @@ public final class Verifier {
 
     /** Still allocated: a live pool block starting there, not parked on a lookaside list. */
     private boolean isLive(long va) {
+        if (ntspec.mm.SpecialPool.contains(va)) return machine.mm.specialPool.isLive(va);
         var a = machine.mm.pool.find(va);
         return a != null && a.va == va && !a.isFreed() && !machine.mm.pool.isOnLookasideList(va);
     }

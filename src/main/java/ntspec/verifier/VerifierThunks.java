@@ -200,7 +200,14 @@ final class VerifierThunks implements NtExports {
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
         entry.thunkedCalls++;
         if (injectFailure("ExAllocatePoolWithTag")) return 0;
-        long va = real.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
+        long va = 0;
+        if ((entry.flags & Verifier.SPECIAL_POOL) != 0 && numberOfBytes > 0 && irql() <= Irql.DISPATCH_LEVEL) {
+            // Special Pool: requests of less than a page go to special pool; when it cannot serve
+            // them they are served from normal pool, silently
+            // (https://learn.microsoft.com/windows-hardware/drivers/devtest/special-pool).
+            va = machine.mm.specialPool.allocate(numberOfBytes, tag);
+        }
+        if (va == 0) va = real.ExAllocatePoolWithTag(poolType, numberOfBytes, tag);
         if (va != 0) tracked(va);
         return va;
     }
