@@ -311,6 +311,15 @@ public final class Debugger {
             case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
             case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
             case BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION -> verifierMeanings(p1);
+            case BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION -> switch ((int) p1) {
+                case 0x05 -> new String[] {"0x05: IRQL changed across a dispatch routine", "device object", "IRQL before", "IRQL after"};
+                case 0x06 -> new String[] {"0x06: IoCompleteRequest with status STATUS_PENDING or -1", "status", "IRP", "0"};
+                case 0x07 -> new String[] {"0x07: IoCompleteRequest with a cancel routine still set", "cancel routine", "IRP", "0"};
+                case 0x0E -> new String[] {"0x0E: IoCompleteRequest above DISPATCH_LEVEL", "IRQL", "IRP", "0"};
+                case 0x23D -> new String[] {"0x23D: STATUS_PENDING returned without IoMarkIrpPending", "dispatch routine", "IRP", "status"};
+                case 0x23E -> new String[] {"0x23E: IoMarkIrpPending called but STATUS_PENDING not returned", "dispatch routine", "IRP", "status"};
+                default -> new String[] {"I/O verification code", "", "", ""};
+            };
             case BugCheckCode.PAGE_FAULT_IN_FREED_SPECIAL_POOL, BugCheckCode.DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL,
                  BugCheckCode.PAGE_FAULT_BEYOND_END_OF_ALLOCATION, BugCheckCode.DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION -> new String[] {
                 "memory referenced", "0 read, 1 write", "address that referenced memory", "reserved"};

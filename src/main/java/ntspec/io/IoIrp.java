@@ -209,13 +209,18 @@ public final class IoIrp {
                 + " at " + Irql.name(io.kernel.KeGetCurrentIrql()) + " in " + io.kernel.currentThread());
         DriverDispatch dispatch = io.callTarget(routine, DriverDispatch.class);
         int status;
+        io.observer.beforeDispatch(routine, device, irp, sp.address);
         long ip = io.kernel.enter(routine);
+        boolean returned = false;
         try {
             status = dispatch.dispatch(device, irp);
+            returned = true;
         } finally {
             io.kernel.leave(ip);
+            if (!returned) io.observer.dispatchUnwound();
         }
         io.trace.add(Trace.Kind.RETURN, "dispatch " + io.kernel.symbol(routine) + " returned " + NtStatus.name(status));
+        io.observer.afterDispatch(routine, device, irp, sp.address, status);
         return status;
     }
 
@@ -231,6 +236,7 @@ public final class IoIrp {
      */
     public void IoCompleteRequest(Irp irp, int priorityBoost) {
         io.kernel.ensureRunning();
+        io.observer.beforeComplete(irp);
         int count = irp.StackCount();
         if (irp.CurrentLocation() > count + 1) {
             throw io.kernel.KeBugCheckEx(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.address, 0, 0, 0);

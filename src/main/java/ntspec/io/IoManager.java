@@ -17,6 +17,8 @@ public final class IoManager {
     final Kernel kernel;
     final Mm mm;
     final Trace trace;
+    /** Who watches IRP traffic (Driver Verifier's I/O Verification); nobody by default. */
+    public IoObserver observer = IoObserver.NONE;
     public final IoDriver driver;
     public final IoDevice device;
     public final IoFile file;

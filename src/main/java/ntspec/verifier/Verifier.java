@@ -80,6 +80,7 @@ public final class Verifier {
     public Verifier(Machine machine) {
         this.machine = machine;
         this.real = new RealExports(machine);
+        machine.io.observer = new IoVerification(machine, this);
         machine.kernel.addImageUnloadHook(image -> {
             Entry e = verified.get(key(image.name()));
             if (e != null) checkLeaksAtUnload(e);
