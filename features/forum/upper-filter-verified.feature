@@ -52,3 +52,17 @@ Feature: The thread's filter under Driver Verifier: "fine with driver verifier" 
     When "app" calls DeviceIoControl(h, IOCTL_NEITHER, NULL, 0, out + 0x10, 0x100) as r
     And "Func.sys" completes its pending requests from a DPC on processor 1
     Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0xB8, *, *, 0)
+
+  Scenario Outline: on the checked kernel, cleaning up by <cleanup> asserts nothing
+    Given the machine runs the checked kernel
+    And the thread's upper filter "Filter.sys" on "\Device\Func", cleaning up by <cleanup>
+    And "app" opens "\Device\Func" as h
+    When "app" calls DeviceIoControl(h, IOCTL_NEITHER, NULL, 0, out + 0x10, 0x100) as r
+    And "Func.sys" completes its pending requests from a DPC on processor 1
+    Then r->ReturnValue is STATUS_SUCCESS
+    And the machine is running
+
+    Examples:
+      | cleanup                |
+      | unmap, unlock and free |
+      | unlock and free        |

@@ -115,6 +115,6 @@ public final class Machine {
     }
 
     public boolean isHalted() {
-        return kernel.bugCheck() != null || kernel.hang() != null;
+        return kernel.bugCheck() != null || kernel.hang() != null || kernel.assertion() != null;
     }
 }

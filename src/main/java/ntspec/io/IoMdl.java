@@ -33,6 +33,7 @@ public final class IoMdl {
      */
     public Mdl IoAllocateMdl(long virtualAddress, long length, boolean secondaryBuffer, boolean chargeQuota, Irp irp) {
         length &= 0xFFFFFFFFL;
+        io.kernel.ASSERT(length != 0, "Length != 0");
         if (length > MAX_LENGTH) return null;
         long span = MmLayout.spanPages(virtualAddress, length);
         boolean fixed = span <= Mdl.FIXED_SIZE_PAGES;

@@ -56,9 +56,63 @@ public final class Kernel {
     public void ensureRunning() {
         if (bugCheck != null) throw new MachineHaltedException(bugCheck);
         if (hang != null) throw new MachineHaltedException(hang);
+        if (assertion != null) throw new MachineHaltedException(assertion.toString());
     }
 
     private String hang;
+    private boolean checkedBuild;
+    private Assertion assertion;
+
+    /** A failed ASSERT of the checked kernel: the expression, the routine it is in, the image that called it. */
+    public record Assertion(String expression, String routine, String caller) {
+        @Override
+        public String toString() {
+            return "*** Assertion failed: " + expression + " in " + routine + " (called from " + caller + ")";
+        }
+    }
+
+    /**
+     * The checked ("debug") kernel: the ASSERTs Microsoft documents for the kernel's routines fire
+     * (https://learn.microsoft.com/windows-hardware/drivers/devtest/checked-build-asserts) instead of
+     * being compiled out as in the free build.
+     */
+    public void setCheckedBuild(boolean on) {
+        checkedBuild = on;
+    }
+
+    public boolean isCheckedBuild() {
+        return checkedBuild;
+    }
+
+    /** The assertion that stopped the machine, or null. */
+    public Assertion assertion() {
+        return assertion;
+    }
+
+    /**
+     * ASSERT(condition): nothing in the free build; in the checked build a false condition breaks
+     * into the debugger with the expression, and the machine stops there (recorded, like a bug
+     * check).
+     */
+    public void ASSERT(boolean condition, String expression) {
+        if (!checkedBuild || condition) return;
+        CodeImage caller = callersImage();
+        Processor p = processors[current];
+        assertion = new Assertion(expression, p.kernelRoutine != null ? "nt!" + p.kernelRoutine : symbol(p.instructionPointer),
+                caller == null ? "nt" : caller.name());
+        trace.add(Trace.Kind.BUGCHECK, assertion.toString());
+        throw new AssertionBreak(assertion);
+    }
+
+    /** Unwinds the machine after a failed ASSERT of the checked kernel: the debugger has the machine now. */
+    public static final class AssertionBreak extends RuntimeException {
+        public final Assertion assertion;
+
+        AssertionBreak(Assertion assertion) {
+            super(assertion.toString(), null, false, true);
+            this.assertion = assertion;
+        }
+    }
 
     /** Where the current thread hung, or null. */
     public String hang() {
@@ -367,13 +421,16 @@ public final class Kernel {
         ensureRunning();
         Processor p = processors[current];
         long savedReturn = p.returnAddress;
+        String savedRoutine = p.kernelRoutine;
         long old = enter(nt.routine(routine));
         p.returnAddress = old;
+        p.kernelRoutine = routine;
         try {
             return body.get();
         } finally {
             leave(old);
             p.returnAddress = savedReturn;
+            p.kernelRoutine = savedRoutine;
         }
     }
 

@@ -12,6 +12,8 @@ public final class Processor {
     long instructionPointer;
     /** The return address of the kernel routine running (its caller's code address), 0 outside one. */
     long returnAddress;
+    /** The name of the kernel routine running, or null. */
+    String kernelRoutine;
     /** Running a DPC: no thread context, so an exception nobody handles is 0x1E. */
     boolean inDpc;
 

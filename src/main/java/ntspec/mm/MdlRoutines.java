@@ -176,6 +176,13 @@ public final class MdlRoutines {
     public void MmProbeAndLockPages(Mdl mdl, int accessMode, int operation) {
         long startVa = mdl.StartVa();
         long byteCount = mdl.ByteCount();
+        // The checked kernel's ASSERTs (https://learn.microsoft.com/windows-hardware/drivers/devtest/checked-build-asserts).
+        var k = mm.kernel;
+        k.ASSERT(byteCount != 0, "Mdl->ByteCount != 0");
+        k.ASSERT((mdl.ByteOffset() & ~(MmLayout.PAGE_SIZE - 1)) == 0, "((ULONG)Mdl->ByteOffset & ~(PAGE_SIZE - 1)) == 0");
+        k.ASSERT((startVa & (MmLayout.PAGE_SIZE - 1)) == 0, "((ULONG_PTR)Mdl->StartVa & (PAGE_SIZE - 1)) == 0");
+        k.ASSERT((mdl.MdlFlags() & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE)) == 0,
+                "(Mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE)) == 0");
         long address = startVa + mdl.ByteOffset();
         long last = address + byteCount;
         long pages = MmLayout.spanPages(address, byteCount);
@@ -277,6 +284,11 @@ public final class MdlRoutines {
      * lock count would underflow.
      */
     public void MmUnlockPages(Mdl mdl) {
+        var k = mm.kernel;
+        k.ASSERT((mdl.MdlFlags() & MDL_PAGES_LOCKED) != 0, "(Mdl->MdlFlags & MDL_PAGES_LOCKED) != 0");
+        k.ASSERT((mdl.MdlFlags() & MDL_SOURCE_IS_NONPAGED_POOL) == 0, "(Mdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) == 0");
+        k.ASSERT((mdl.MdlFlags() & MDL_PARTIAL) == 0, "(Mdl->MdlFlags & MDL_PARTIAL) == 0");
+        k.ASSERT(mdl.ByteCount() != 0, "Mdl->ByteCount != 0");
         if (mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA)) {
             MmUnmapLockedPages(mdl.MappedSystemVa(), mdl);
         }
@@ -347,6 +359,12 @@ public final class MdlRoutines {
     public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress,
                                              boolean bugCheckOnFailure, int priority) {
         int flags = mdl.MdlFlags();
+        mm.kernel.ASSERT(mdl.ByteCount() != 0, "Mdl->ByteCount != 0");
+        if (accessMode == KernelMode) {
+            mm.kernel.ASSERT((flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL_HAS_BEEN_MAPPED)) == 0,
+                    "(Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL_HAS_BEEN_MAPPED)) == 0");
+            mm.kernel.ASSERT((flags & (MDL_PAGES_LOCKED | MDL_PARTIAL)) != 0, "(Mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_PARTIAL)) != 0");
+        }
         long pages = mdl.pageCount();
         int requested = attributeOf(cacheType);
         PfnArray slots = new PfnArray(mdl);
@@ -478,7 +496,9 @@ public final class MdlRoutines {
      * address: the locked-pages VAD containing it is removed, or nothing happens.
      */
     public void MmUnmapLockedPages(long baseAddress, Mdl mdl) {
+        mm.kernel.ASSERT(mdl.ByteCount() != 0, "Mdl->ByteCount != 0");
         if (!MmLayout.isUserAddress(baseAddress)) {
+            mm.kernel.ASSERT((mdl.MdlFlags() & MDL_MAPPED_TO_SYSTEM_VA) != 0, "(Mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) != 0");
             int flags = mdl.MdlFlags();
             long pages = mdl.pageCount();
             if ((flags & MDL_MAPPED_TO_SYSTEM_VA) == 0) {
@@ -520,6 +540,9 @@ public final class MdlRoutines {
      * taken. A page that is not resident bug-checks MEMORY_MANAGEMENT 0x1240 (MDL, PTE address).
      */
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
+        mm.kernel.ASSERT(mdl.ByteCount() != 0, "Mdl->ByteCount != 0");
+        mm.kernel.ASSERT((mdl.MdlFlags() & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) == 0,
+                "(Mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) == 0");
         long startVa = mdl.StartVa();
         mdl.setProcess(0);
         mdl.setMappedSystemVa(startVa + mdl.ByteOffset());

@@ -71,5 +71,6 @@ public final class Hooks {
         if (!world.booted() || world.bugCheckExpected) return;
         assertThat(world.machine().bugCheck()).as("unexpected bug check:%n%s", new Debugger(world.machine()).analyze()).isNull();
         assertThat(world.machine().kernel.hang()).as("unexpected hang").isNull();
+        assertThat(world.machine().kernel.assertion()).as("unexpected assertion of the checked kernel").isNull();
     }
 }

@@ -42,6 +42,12 @@ public final class MachineSteps {
         world.configure(world.config().withPagingFile(Sizes.parse(size)));
     }
 
+    /** The checked kernel: the documented ASSERTs of the kernel's routines fire and stop the machine. */
+    @Given("^the machine runs the checked kernel$")
+    public void checkedKernel() {
+        world.machine().kernel.setCheckedBuild(true);
+    }
+
     /** TrackLockedPages = 1: who locked each MDL is recorded; an exit with pages locked is 0xCB naming the MDL. */
     @Given("^the machine tracks locked pages$")
     public void tracksLockedPages() {

@@ -96,6 +96,16 @@ public final class StateSteps {
         BugCheck bc = world.machine().bugCheck();
         assertThat(bc).as("the machine should be running, but:%n%s", new Debugger(world.machine()).analyze()).isNull();
         assertThat(world.machine().kernel.hang()).as("the machine should be running, but a thread hung").isNull();
+        assertThat(world.machine().kernel.assertion()).as("the machine should be running, but the checked kernel asserted").isNull();
+    }
+
+    @Then("^the checked kernel asserted \"([^\"]+)\" in (\\w+)$")
+    public void asserted(String expression, String routine) {
+        world.bugCheckExpected = true;
+        var a = world.machine().kernel.assertion();
+        assertThat(a).as("no assertion fired; the machine %s", world.machine().bugCheck() == null ? "is running" : "bug-checked: " + world.machine().bugCheck()).isNotNull();
+        assertThat(a.expression()).as("the asserted expression").isEqualTo(expression);
+        assertThat(a.routine()).as("the routine that asserted").contains(routine);
     }
 
     @Then("^the current thread hung in (\\w+)$")

@@ -98,7 +98,7 @@ public final class World {
     void act(Runnable action) {
         try {
             action.run();
-        } catch (BugCheckException | ntspec.ke.ThreadHungException e) {
+        } catch (BugCheckException | ntspec.ke.ThreadHungException | ntspec.ke.Kernel.AssertionBreak e) {
             // The machine recorded the bug check (or the hang) and halted; Then steps read it from the machine.
         } catch (Script.ScriptException | MachineHaltedException e) {
             throw e;
