@@ -35,4 +35,12 @@ public interface NtExports {
     long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag);
 
     ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota);
+
+    Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags);
+
+    void MmFreePagesFromMdl(Mdl mdl);
+
+    void ProbeForRead(long address, long length, int alignment);
+
+    void ProbeForWrite(long address, long length, int alignment);
 }

@@ -74,4 +74,24 @@ final class RealExports implements NtExports {
     public ntspec.io.Irp IoAllocateIrp(int stackSize, boolean chargeQuota) {
         return machine.io.irp.IoAllocateIrp(stackSize, chargeQuota);
     }
+
+    @Override
+    public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
+        return machine.mm.mdl.MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags);
+    }
+
+    @Override
+    public void MmFreePagesFromMdl(Mdl mdl) {
+        machine.mm.mdl.MmFreePagesFromMdl(mdl);
+    }
+
+    @Override
+    public void ProbeForRead(long address, long length, int alignment) {
+        machine.mm.mdl.ProbeForRead(address, length, alignment);
+    }
+
+    @Override
+    public void ProbeForWrite(long address, long length, int alignment) {
+        machine.mm.mdl.ProbeForWrite(address, length, alignment);
+    }
 }

@@ -199,6 +199,8 @@ final class VerifierThunks implements NtExports {
     @Override
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
         entry.thunkedCalls++;
+        rule(irql() > Irql.DISPATCH_LEVEL || (irql() == Irql.DISPATCH_LEVEL && ntspec.mm.Pool.isPaged(poolType)), 0x00020004,
+                "IrqlExAllocatePool: ExAllocatePoolWithTag called at IRQL > DISPATCH_LEVEL, or at DISPATCH_LEVEL for paged pool");
         if (injectFailure("ExAllocatePoolWithTag")) return 0;
         long va = 0;
         if ((entry.flags & Verifier.SPECIAL_POOL) != 0 && numberOfBytes > 0 && irql() <= Irql.DISPATCH_LEVEL) {
@@ -219,5 +221,59 @@ final class VerifierThunks implements NtExports {
         ntspec.io.Irp irp = real.IoAllocateIrp(stackSize, chargeQuota);
         if (irp != null) tracked(irp.address);
         return irp;
+    }
+
+    // ------------------------------------------------------------------ DDI compliance checking
+
+    /**
+     * DDI compliance checking (0x20000): the runtime form of the static IRQL rules. A violation is
+     * 0xC4 with the rule's ID, the address of a string stating the condition, and the addresses of
+     * the rule's state (here a block in pool holding the IRQL and the rule ID) and supplemental
+     * state (https://learn.microsoft.com/windows-hardware/drivers/devtest/ddi-compliance-checking,
+     * https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irql-rules).
+     */
+    private void rule(boolean violated, long ruleId, String condition) {
+        if (!violated || (entry.flags & Verifier.DDI_COMPLIANCE_CHECKING) == 0) return;
+        var pool = machine.mm.pool;
+        long text = pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPoolNx, condition.length() + 1, ntspec.mm.Pool.tag("VfRl"));
+        long state = pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPoolNx, 0x10, ntspec.mm.Pool.tag("VfRl"));
+        if (text != 0) {
+            for (int i = 0; i < condition.length(); i++) machine.mm.write(text + i, 1, condition.charAt(i));
+            machine.mm.write(text + condition.length(), 1, 0);
+        }
+        if (state != 0) {
+            machine.mm.write(state, 8, irql());
+            machine.mm.write(state + 8, 8, ruleId);
+        }
+        throw violation(ruleId, text, state, 0);
+    }
+
+    @Override
+    public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
+        entry.thunkedCalls++;
+        rule(irql() > Irql.APC_LEVEL, 0x00020019, "IrqlMmApcLte: MmAllocatePagesForMdlEx called at IRQL > APC_LEVEL");
+        if (injectFailure("MmAllocatePagesForMdlEx")) return null;
+        return real.MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags);
+    }
+
+    @Override
+    public void MmFreePagesFromMdl(Mdl mdl) {
+        entry.thunkedCalls++;
+        rule(irql() > Irql.APC_LEVEL, 0x00020019, "IrqlMmApcLte: MmFreePagesFromMdl called at IRQL > APC_LEVEL");
+        real.MmFreePagesFromMdl(mdl);
+    }
+
+    @Override
+    public void ProbeForRead(long address, long length, int alignment) {
+        entry.thunkedCalls++;
+        rule(irql() > Irql.APC_LEVEL, 0x00020006, "IrqlExApcLte2: ProbeForRead called at IRQL > APC_LEVEL");
+        real.ProbeForRead(address, length, alignment);
+    }
+
+    @Override
+    public void ProbeForWrite(long address, long length, int alignment) {
+        entry.thunkedCalls++;
+        rule(irql() > Irql.APC_LEVEL, 0x00020006, "IrqlExApcLte2: ProbeForWrite called at IRQL > APC_LEVEL");
+        real.ProbeForWrite(address, length, alignment);
     }
 }

@@ -501,7 +501,7 @@ public class Wdm implements WdmConstants {
     public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
         Mdl m = ddi("MmAllocatePagesForMdlEx", hex(lowAddress) + ", " + hex(highAddress) + ", " + hex(skipBytes) + ", "
                 + hex(totalBytes) + ", " + cacheType + ", " + hex(flags),
-                () -> machine.mm.mdl.MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags));
+                () -> nt().MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags));
         machine.trace.add(Trace.Kind.RETURN, "MmAllocatePagesForMdlEx returned", m == null ? 0 : m.address);
         return m;
     }
@@ -511,17 +511,17 @@ public class Wdm implements WdmConstants {
     }
 
     public void MmFreePagesFromMdl(Mdl mdl) {
-        ddiVoid("MmFreePagesFromMdl", addr(mdl), () -> machine.mm.mdl.MmFreePagesFromMdl(mdl(mdl)));
+        ddiVoid("MmFreePagesFromMdl", addr(mdl), () -> nt().MmFreePagesFromMdl(mdl(mdl)));
     }
 
     public void ProbeForRead(long address, long length, int alignment) {
         ddiVoid("ProbeForRead", hex(address) + ", " + hex(length) + ", " + alignment,
-                () -> machine.mm.mdl.ProbeForRead(address, length, alignment));
+                () -> nt().ProbeForRead(address, length, alignment));
     }
 
     public void ProbeForWrite(long address, long length, int alignment) {
         ddiVoid("ProbeForWrite", hex(address) + ", " + hex(length) + ", " + alignment,
-                () -> machine.mm.mdl.ProbeForWrite(address, length, alignment));
+                () -> nt().ProbeForWrite(address, length, alignment));
     }
 
     // ------------------------------------------------------------------ touching memory (driver code, kernel mode)

@@ -1,0 +1,49 @@
+@verifier
+Feature: DDI compliance checking: the IRQL rules of the routines a driver calls, by their rule IDs
+
+  With DDI compliance checking (0x20000, part of the standard settings) Verifier checks the IRQL
+  rules of Static Driver Verifier at run time: a violation is 0xC4 with the rule's ID as parameter
+  1 (IrqlExAllocatePool 0x00020004, IrqlExApcLte2 0x00020006, IrqlMmApcLte 0x00020019), the
+  address of the rule's condition as text, and its state.
+  Sources: https://learn.microsoft.com/windows-hardware/drivers/devtest/ddi-compliance-checking,
+  https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irql-rules,
+  https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xc4--driver-verifier-detected-violation.
+
+  Background:
+    Given a machine
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And Driver Verifier is enabled for the driver with standard settings
+
+  Scenario: paged pool asked for at DISPATCH_LEVEL: IrqlExAllocatePool
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)                              |
+      | p = ExAllocatePoolWithTag(PagedPool, 0x100, 0x74736554)   |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x00020004, *, *, 0)
+
+  Scenario: nonpaged pool at DISPATCH_LEVEL keeps the rule
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)                                |
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x100, 0x74736554) |
+      | ExFreePool(p)                                              |
+      | KeLowerIrql(PASSIVE_LEVEL)                                 |
+    Then the machine is running
+
+  Scenario: ProbeForRead at DISPATCH_LEVEL: IrqlExApcLte2
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)  |
+      | ProbeForRead(buf, 0x10, 1)   |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x00020006, *, *, 0)
+
+  Scenario: MmAllocatePagesForMdlEx at DISPATCH_LEVEL: IrqlMmApcLte
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)                                                        |
+      | MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x1000, MmCached, 0)             |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x00020019, *, *, 0)
+
+  Scenario: without DDI compliance checking (special pool only) the same probe runs
+    Given Driver Verifier is enabled for the driver with flags 0x1
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)  |
+      | ProbeForRead(buf, 0x10, 1)   |
+    Then the machine is running
