@@ -66,3 +66,12 @@ Feature: The thread's filter under Driver Verifier: "fine with driver verifier" 
       | cleanup                |
       | unmap, unlock and free |
       | unlock and free        |
+
+  Scenario: without an MDL, reading the user address in a DPC in another process: 0xD1 with or without Verifier
+    # Force IRQL Checking trims system pageable memory, not user pages; what catches this filter
+    # is the completion running in another process at DISPATCH_LEVEL, whatever Verifier does.
+    Given the thread's upper filter "Filter.sys" on "\Device\Func", cleaning up by no MDL, touching the user address
+    And "app" opens "\Device\Func" as h
+    When "app" calls DeviceIoControl(h, IOCTL_NEITHER, NULL, 0, out + 0x10, 0x100) as r
+    And "Func.sys" completes its pending requests from a DPC on processor 1
+    Then the machine bug-checked with DRIVER_IRQL_NOT_LESS_OR_EQUAL (out + 0x10, 2, 0, *)

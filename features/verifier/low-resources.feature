@@ -61,3 +61,17 @@ Feature: Low Resources Simulation: allocations fail at a seeded rate, and only t
       | a5 != NULL | 1        |
       | a6         | NULL     |
       | a7 != NULL | 1        |
+
+  Scenario: Systematic Low Resources Simulation fails each call site the first time, then lets it pass
+    # https://learn.microsoft.com/windows-hardware/drivers/devtest/systematic-low-resource-simulation
+    # A call site here is the driver routine that calls and the routine it calls.
+    Given Driver Verifier is enabled for "Careful.sys" with flags 0x40000
+    When "Careful.sys" runs:
+      | first = ExAllocatePoolWithTag(NonPagedPool, 0x20, 0x74736554)  |
+      | second = ExAllocatePoolWithTag(NonPagedPool, 0x20, 0x74736554) |
+      | mdl = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL)           |
+      | mdl2 = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL)          |
+    Then first is NULL
+    And second is not NULL
+    And mdl is NULL
+    And mdl2 is not NULL

@@ -442,6 +442,11 @@ public final class Kernel {
         return imageAt(processors[current].returnAddress);
     }
 
+    /** The return address of the kernel routine running: the code address of its caller. */
+    public long currentReturnAddress() {
+        return processors[current].returnAddress;
+    }
+
     /** Runs body as a DPC on the current processor: the code that runs there has no thread context. */
     public void inDpc(Runnable body) {
         Processor p = processors[current];

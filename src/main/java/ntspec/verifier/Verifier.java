@@ -50,6 +50,8 @@ public final class Verifier {
         final long seed;
         final java.util.SplittableRandom random;
         long injectedFailures;
+        /** Systematic Low Resources Simulation: the call sites that have failed once. */
+        final java.util.Set<String> failedSites = new java.util.LinkedHashSet<>();
         /** Pool Tracking: what the driver allocated (pool blocks, MDLs, IRPs), by address. */
         final java.util.Set<Long> allocations = new java.util.LinkedHashSet<>();
         /** Verifier's copy of the driver's name (a UNICODE_STRING in pool), for 0xC4/0x62. */

@@ -178,8 +178,19 @@ final class VerifierThunks implements NtExports {
      * to protect and injects from the first call.
      */
     private boolean injectFailure(String ddi) {
-        if ((entry.flags & Verifier.LOW_RESOURCES_SIMULATION) == 0) return false;
-        boolean fail = entry.random.nextInt(10000) < entry.faultRate;
+        boolean fail;
+        if ((entry.flags & Verifier.SYSTEMATIC_LOW_RESOURCES_SIMULATION) != 0) {
+            // Systematic: the call fails the first time its call site is seen, and passes after
+            // (https://learn.microsoft.com/windows-hardware/drivers/devtest/systematic-low-resource-simulation).
+            // The site is the driver routine that calls (the return address's routine) and the DDI.
+            var caller = machine.kernel.callersImage();
+            long returnAddress = caller == null ? 0 : machine.kernel.currentReturnAddress();
+            fail = entry.failedSites.add(Long.toHexString(returnAddress) + "!" + ddi);
+        } else if ((entry.flags & Verifier.LOW_RESOURCES_SIMULATION) != 0) {
+            fail = entry.random.nextInt(10000) < entry.faultRate;
+        } else {
+            return false;
+        }
         if (fail) {
             entry.injectedFailures++;
             machine.trace.add(ntspec.trace.Trace.Kind.NOTE, "Verifier low resources simulation: " + ddi + " fails");
