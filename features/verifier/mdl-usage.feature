@@ -144,3 +144,11 @@ Feature: Driver Verifier's MDL and IRQL checks: each misuse named by its 0xC4 su
       | irql           | call                       | subcode | requested      |
       | DISPATCH_LEVEL | KeRaiseIrql(APC_LEVEL)     | 0x30    | APC_LEVEL      |
       | APC_LEVEL      | KeLowerIrql(DISPATCH_LEVEL) | 0x31   | DISPATCH_LEVEL |
+
+  Scenario: MmBuildMdlForNonPagedPool of paged pool: 0x7F (the free build fills the MDL from whatever is resident)
+    When the driver calls:
+      | p = ExAllocatePoolWithTag(PagedPool, 0x1000, 0x74736554) |
+      | RtlFillMemory(p, 0x10, 0x41)                             |
+      | mdl = IoAllocateMdl(p, 0x1000, FALSE, FALSE, NULL)       |
+      | MmBuildMdlForNonPagedPool(mdl)                           |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x7F, PASSIVE_LEVEL, mdl, mdl->MdlFlags)

@@ -43,4 +43,6 @@ public interface NtExports {
     void ProbeForRead(long address, long length, int alignment);
 
     void ProbeForWrite(long address, long length, int alignment);
+
+    void MmBuildMdlForNonPagedPool(Mdl mdl);
 }

@@ -94,4 +94,9 @@ final class RealExports implements NtExports {
     public void ProbeForWrite(long address, long length, int alignment) {
         machine.mm.mdl.ProbeForWrite(address, length, alignment);
     }
+
+    @Override
+    public void MmBuildMdlForNonPagedPool(Mdl mdl) {
+        machine.mm.mdl.MmBuildMdlForNonPagedPool(mdl);
+    }
 }

@@ -287,4 +287,13 @@ final class VerifierThunks implements NtExports {
         rule(irql() > Irql.APC_LEVEL, 0x00020006, "IrqlExApcLte2: ProbeForWrite called at IRQL > APC_LEVEL");
         real.ProbeForWrite(address, length, alignment);
     }
+
+    @Override
+    public void MmBuildMdlForNonPagedPool(Mdl mdl) {
+        entry.thunkedCalls++;
+        int f = flags(mdl);
+        // 0x7F: the MDL's pages are paged pool, which can be trimmed under it (IRQL, MDL, flags).
+        if (machine.mm.pool.isPagedPoolAddress(mdl.StartVa())) throw violation(0x7F, irql(), mdl.address, f);
+        real.MmBuildMdlForNonPagedPool(mdl);
+    }
 }

@@ -491,7 +491,7 @@ public class Wdm implements WdmConstants {
     }
 
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
-        ddiVoid("MmBuildMdlForNonPagedPool", addr(mdl), () -> machine.mm.mdl.MmBuildMdlForNonPagedPool(mdl(mdl)));
+        ddiVoid("MmBuildMdlForNonPagedPool", addr(mdl), () -> nt().MmBuildMdlForNonPagedPool(mdl(mdl)));
     }
 
     public void MmPrepareMdlForReuse(Mdl mdl) {
