@@ -145,6 +145,30 @@ public final class Mm implements KernelMemory {
         return pfn;
     }
 
+    /** A UNICODE_STRING (Length, MaximumLength, Buffer) and its UTF-16 text in one nonpaged pool block; 0 when pool is out. */
+    public long allocateUnicodeString(String text, int tag) {
+        long bytes = 2L * text.length();
+        long block = pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, 0x10 + bytes, tag);
+        if (block == 0) return 0;
+        write(block, 2, bytes);
+        write(block + 2, 2, bytes);
+        write(block + 8, 8, block + 0x10);
+        for (int i = 0; i < text.length(); i++) write(block + 0x10 + 2L * i, 2, text.charAt(i));
+        return block;
+    }
+
+    /** Maps a new resident, writable, global system page at pageVa: its PFN entry names that PTE, one reference, one share. */
+    void mapSystemPage(long pageVa, long pfn, boolean noExecute) {
+        long ptePa = mmu.walk(systemDirectoryTableBase, pageVa, tableAllocator);
+        pfnDb.setReferenceCount(pfn, 1);
+        pfnDb.setShareCount(pfn, 1);
+        pfnDb.setPteAddress(pfn, ptePa);
+        pfnDb.setVa(pfn, pageVa);
+        pfnDb.setProtection(pfn, Protection.MM_READWRITE);
+        pfnDb.setPteFrame(pfn, ptePa >>> 12);
+        mmu.writePteAt(ptePa, pageVa, Pte.valid(pfn, true, false, true, noExecute));
+    }
+
     /** A page that must be had (page tables): no page at all is fatal, as Windows's MiEnsureAvailablePageOrWait ends. */
     long allocatePageOrBugCheck(boolean zeroed) {
         long pfn = allocatePage(zeroed);

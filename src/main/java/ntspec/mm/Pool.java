@@ -234,14 +234,7 @@ public final class Pool {
                 for (long j = 0; j < i; j++) releaseSystemPage(va + (j << 12));
                 return false;
             }
-            long ptePa = mm.mmu.walk(mm.systemDirectoryTableBase, pageVa, mm.tableAllocator());
-            mm.pfnDb.setReferenceCount(pfn, 1);
-            mm.pfnDb.setShareCount(pfn, 1);
-            mm.pfnDb.setPteAddress(pfn, ptePa);
-            mm.pfnDb.setVa(pfn, pageVa);
-            mm.pfnDb.setProtection(pfn, Protection.MM_READWRITE);
-            mm.pfnDb.setPteFrame(pfn, ptePa >>> 12);
-            mm.mmu.writePteAt(ptePa, pageVa, Pte.valid(pfn, true, false, true, nx));
+            mm.mapSystemPage(pageVa, pfn, nx);
         }
         return true;
     }

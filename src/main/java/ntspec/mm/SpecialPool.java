@@ -42,14 +42,7 @@ public final class SpecialPool {
         if (pfn < 0) return 0;
         long page = next;
         next += 2 * MmLayout.PAGE_SIZE;
-        long ptePa = mm.mmu.walk(mm.systemDirectoryTableBase, page, mm.tableAllocator());
-        mm.pfnDb.setReferenceCount(pfn, 1);
-        mm.pfnDb.setShareCount(pfn, 1);
-        mm.pfnDb.setPteAddress(pfn, ptePa);
-        mm.pfnDb.setVa(pfn, page);
-        mm.pfnDb.setProtection(pfn, Protection.MM_READWRITE);
-        mm.pfnDb.setPteFrame(pfn, ptePa >>> 12);
-        mm.mmu.writePteAt(ptePa, page, Pte.valid(pfn, true, false, true, true));
+        mm.mapSystemPage(page, pfn, true);
         long va = page + MmLayout.PAGE_SIZE - ((size + 15) & ~15L);
         for (long a = page; a < page + MmLayout.PAGE_SIZE; a += 8) {
             if (a + 8 <= va || a >= va + size) mm.write(a, 8, 0xAAAA_AAAA_AAAA_AAAAL);

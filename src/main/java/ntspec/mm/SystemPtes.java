@@ -125,15 +125,7 @@ public final class SystemPtes {
         for (var e : used.entrySet()) if (top == null || e.getValue() > used.get(top)) top = e.getKey();
         if (top == null) return new long[] {0, 0};
         String name = top;
-        long address = ownerNames.computeIfAbsent(name, n -> {
-            long block = mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPoolNx, 0x10 + 2L * n.length(), Pool.tag("SysP"));
-            if (block == 0) return 0L;
-            mm.write(block, 2, 2L * n.length());
-            mm.write(block + 2, 2, 2L * n.length());
-            mm.write(block + 8, 8, block + 0x10);
-            for (int i = 0; i < n.length(); i++) mm.write(block + 0x10 + 2L * i, 2, n.charAt(i));
-            return block;
-        });
+        long address = ownerNames.computeIfAbsent(name, n -> mm.allocateUnicodeString(n, Pool.tag("SysP")));
         return new long[] {address, used.get(top)};
     }
 

@@ -129,16 +129,9 @@ public final class Verifier {
         machine.trace.add(ntspec.trace.Trace.Kind.NOTE, String.format("Driver Verifier enabled for %s, flags 0x%X", image, flags));
     }
 
-    /** A UNICODE_STRING (Length, MaximumLength, Buffer) and its UTF-16 text in nonpaged pool. */
+    /** Verifier's copy of a driver's name, a UNICODE_STRING in nonpaged pool (what 0xC4/0x62 points at). */
     private long unicodeString(String text) {
-        var pool = machine.mm.pool;
-        long bytes = 2L * text.length();
-        long block = pool.allocateObject(0x10 + bytes, ntspec.mm.Pool.tag("VfNm"));
-        machine.mm.write(block, 2, bytes);
-        machine.mm.write(block + 2, 2, bytes);
-        machine.mm.write(block + 8, 8, block + 0x10);
-        for (int i = 0; i < text.length(); i++) machine.mm.write(block + 0x10 + 2L * i, 2, text.charAt(i));
-        return block;
+        return machine.mm.allocateUnicodeString(text, ntspec.mm.Pool.tag("VfNm"));
     }
 
     public boolean isVerified(String image) {
