@@ -82,3 +82,31 @@ Feature: I/O Verification: pending returned iff marked, a real final status, the
     When "app" calls DeviceIoControl(h, IOCTL, in, 8, out, 8) as r
     Then r->ReturnValue is STATUS_PENDING
     And the machine is running
+
+  Scenario Outline: a filter's completion routine <does> propagate pending: <outcome>
+    # The filter passes the IRP down; the lower driver pends it and completes it later, so
+    # Irp->PendingReturned is TRUE when the filter's routine runs: it must mark its own location.
+    Given a filter driver "Filt.sys" attached to "\Device\Low"
+    And Driver Verifier is enabled for "Filt.sys" with standard settings
+    And "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | held = Irp            |
+      | IoMarkIrpPending(Irp) |
+      | return STATUS_PENDING |
+    And "Filt.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | IoCopyCurrentIrpStackLocationToNext(Irp)                    |
+      | IoSetCompletionRoutine(Irp, "Done", NULL, TRUE, TRUE, TRUE) |
+      | return IoCallDriver(LowerDevice, Irp)                       |
+    And "Filt.sys" has a completion routine "Done":
+      | <statement>                       |
+      | return STATUS_CONTINUE_COMPLETION |
+    And "app" opens "\Device\Low" overlapped as h2
+    When "app" calls DeviceIoControl(h2, IOCTL, in, 8, out, 8) as r
+    And "Low.sys" runs:
+      | held->IoStatus.Status = STATUS_SUCCESS   |
+      | IoCompleteRequest(held, IO_NO_INCREMENT) |
+    Then <then>
+
+    Examples:
+      | does     | statement                                       | outcome  | then                                                                                |
+      | does     | if (Irp->PendingReturned) IoMarkIrpPending(Irp) | clean    | r->IoStatus.Status is STATUS_SUCCESS                                                |
+      | does not | seen = 1                                        | 0xC9/0x228 | the machine bug-checked with DRIVER_VERIFIER_IOMANAGER_VIOLATION (0x228, *, held, 0) |

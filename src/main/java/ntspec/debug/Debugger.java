@@ -320,6 +320,7 @@ public final class Debugger {
                 case 0x07 -> new String[] {"0x07: IoCompleteRequest with a cancel routine still set", "cancel routine", "IRP", "0"};
                 case 0x0E -> new String[] {"0x0E: IoCompleteRequest above DISPATCH_LEVEL", "IRQL", "IRP", "0"};
                 case 0x23D -> new String[] {"0x23D: STATUS_PENDING returned without IoMarkIrpPending", "dispatch routine", "IRP", "status"};
+                case 0x228 -> new String[] {"0x228: completion routine did not call IoMarkIrpPending though Irp->PendingReturned was set", "completion routine", "IRP", "0"};
                 case 0x23E -> new String[] {"0x23E: IoMarkIrpPending called but STATUS_PENDING not returned", "dispatch routine", "IRP", "status"};
                 default -> new String[] {"I/O verification code", "", "", ""};
             };

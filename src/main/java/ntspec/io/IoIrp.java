@@ -261,7 +261,9 @@ public final class IoIrp {
                 long context = loc.Context();
                 io.trace.add(Trace.Kind.NOTE, "completion routine " + routineLabel(routine)
                         + " at " + Irql.name(io.kernel.KeGetCurrentIrql()) + ", PendingReturned " + (irp.PendingReturned() ? "TRUE" : "FALSE"));
+                boolean pendingReturned = irp.PendingReturned();
                 int r = callCompletionRoutine(routine, device, irp, context);
+                io.observer.afterCompletionRoutine(routine, irp, pendingReturned, r);
                 if (r == NtStatus.STATUS_MORE_PROCESSING_REQUIRED) {
                     io.trace.add(Trace.Kind.NOTE, "STATUS_MORE_PROCESSING_REQUIRED: completion of " + irp + " stops");
                     return;

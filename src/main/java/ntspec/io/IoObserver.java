@@ -22,6 +22,10 @@ public interface IoObserver {
     default void dispatchUnwound() {
     }
 
+    /** A completion routine returned result; pendingReturned is what Irp->PendingReturned said when it was called. */
+    default void afterCompletionRoutine(long routine, Irp irp, boolean pendingReturned, int result) {
+    }
+
     /** IoCompleteRequest(irp) is called, before anything changes. */
     default void beforeComplete(Irp irp) {
     }

@@ -21,7 +21,8 @@ import ntspec.ke.NtStatus;
  * IoCompleteRequest with status STATUS_PENDING or -1 (status, IRP, 0); 0x07 completed with a cancel
  * routine still set (cancel routine, IRP, 0); 0x0E IoCompleteRequest above DISPATCH_LEVEL (IRQL,
  * IRP, 0); 0x23D STATUS_PENDING returned without IoMarkIrpPending and 0x23E the other way round
- * (dispatch routine, IRP, status).
+ * (dispatch routine, IRP, status); 0x228 a completion routine that does not propagate pending
+ * (completion routine, IRP, 0).
  */
 final class IoVerification implements IoObserver {
     private static final class Frame {
@@ -93,6 +94,18 @@ final class IoVerification implements IoObserver {
         long s = status & 0xFFFFFFFFL;
         if (status == NtStatus.STATUS_PENDING && !marked) throw violation(0x23D, routine, irp.address, s);
         if (status != NtStatus.STATUS_PENDING && marked) throw violation(0x23E, routine, irp.address, s);
+    }
+
+    /**
+     * 0x228: a completion routine saw Irp->PendingReturned and let completion go on without
+     * IoMarkIrpPending in its own stack location (the routine, the IRP, 0): the requester would wait
+     * for an event nobody sets.
+     */
+    @Override
+    public void afterCompletionRoutine(long routine, Irp irp, boolean pendingReturned, int result) {
+        if (verifiedCode(routine) == null || !pendingReturned || result == NtStatus.STATUS_MORE_PROCESSING_REQUIRED) return;
+        if (irp.CurrentLocation() > irp.StackCount()) return; // the originator's routine has no location to mark
+        if (!pendingMarked(irp.Tail.Overlay.CurrentStackLocationAddress())) throw violation(0x228, routine, irp.address, 0);
     }
 
     @Override

@@ -163,6 +163,11 @@ public final class Verifier {
         for (Entry e : verified.values()) {
             b.append(String.format("Verify Flags Level 0x%08X%n", e.flags));
             b.append(String.format("  %-24s thunked calls %d, MDL checks %d, Trims %d%n", e.image, e.thunkedCalls, e.mdlChecks, e.trims));
+            if ((e.flags & POOL_TRACKING) != 0) {
+                long live = e.allocations.stream().filter(this::isLive).count();
+                b.append(String.format("  Pool Tracking: %d allocations outstanding%n", live));
+                e.allocations.stream().filter(this::isLive).limit(16).forEach(va -> b.append(String.format("    %016x%n", va)));
+            }
             if ((e.flags & LOW_RESOURCES_SIMULATION) != 0) {
                 b.append(String.format("  Low resources simulation: %d in 10000 calls, seed %d, %d failures injected%n", e.faultRate, e.seed, e.injectedFailures));
             }
