@@ -152,3 +152,31 @@ Feature: Driver Verifier's MDL and IRQL checks: each misuse named by its 0xC4 su
       | mdl = IoAllocateMdl(p, 0x1000, FALSE, FALSE, NULL)       |
       | MmBuildMdlForNonPagedPool(mdl)                           |
     Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x7F, PASSIVE_LEVEL, mdl, mdl->MdlFlags)
+
+  Scenario: mapping a partial MDL whose parent was unlocked: 0x85 names the first page not locked
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x3000, FALSE, FALSE, NULL)        |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)            |
+      | part = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL)       |
+      | IoBuildPartialMdl(mdl, part, buf, 0x1000)                   |
+      | MmUnlockPages(mdl)                                          |
+      | MmGetSystemAddressForMdlSafe(part, NormalPagePriority)      |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x85, part, 1, MmGetMdlPfnArray(part)[0])
+
+  Scenario: unmapping a user mapping at an address that is not where it begins: 0xB9
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)                                        |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)                                            |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+      | MmUnmapLockedPages(uva + 0x1000, mdl)                                                       |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0xB9, uva + 0x1000, mdl, 0)
+
+  Scenario: the same user mapping unmapped at its address, then unlocked: nothing raised
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)                                        |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)                                            |
+      | uva = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority) |
+      | MmUnmapLockedPages(uva, mdl)                                                                |
+      | MmUnlockPages(mdl)                                                                          |
+      | IoFreeMdl(mdl)                                                                              |
+    Then the machine is running

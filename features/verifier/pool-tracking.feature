@@ -39,3 +39,10 @@ Feature: Pool Tracking: a driver that unloads with pool, an MDL or an IRP not fr
       | p = ExAllocatePoolWithTag(NonPagedPool, 0x40, 0x6B61654C) |
     And "Leaky.sys" is unloaded
     Then the machine is running
+
+  Scenario: the same leak with the options named as Verifier Manager names them
+    Given Driver Verifier is enabled for "Leaky.sys" with options Special Pool, Pool Tracking
+    When "Leaky.sys" runs:
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x40, 0x6B61654C) |
+    And "Leaky.sys" is unloaded
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x62, *, 0, 1)

@@ -269,6 +269,8 @@ public final class Debugger {
             case 0xB5 -> new String[] {s + "MmUnmapLockedPages of a partial MDL", "MDL", "MDL flags", "MDL_PARTIAL"};
             case 0xB6 -> new String[] {s + "MmUnmapLockedPages of an MDL not mapped to a system address", "MDL", "MDL flags", "missing flag"};
             case 0xB8 -> new String[] {s + "IoFreeMdl of an MDL whose pages are still mapped", "MDL", "MDL flags", "reserved"};
+            case 0xB9 -> new String[] {s + "MmUnmapLockedPages with a bad user-space address", "address", "MDL", "reserved"};
+            case 0x85 -> new String[] {s + "mapping an MDL whose pages are not locked", "MDL", "pages to map", "first unlocked PFN"};
             default -> (subcode & 0xFFFF0000L) == 0x20000
                     ? new String[] {s + "DDI compliance rule violated (rule ID)", "the rule's condition (text)", "rule state", "supplemental state"}
                     : new String[] {s + "Driver Verifier violation", "", "", ""};

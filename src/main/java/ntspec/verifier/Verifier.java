@@ -38,6 +38,43 @@ public final class Verifier {
     public static final int DDI_COMPLIANCE_CHECKING = 0x20000;
     public static final int SYSTEMATIC_LOW_RESOURCES_SIMULATION = 0x40000;
 
+    /** The options by the names Verifier Manager gives them, with their flag bits. */
+    public static final Map<String, Integer> OPTIONS;
+    static {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("Special Pool", SPECIAL_POOL);
+        m.put("Force IRQL Checking", FORCE_IRQL_CHECKING);
+        m.put("Low Resources Simulation", LOW_RESOURCES_SIMULATION);
+        m.put("Pool Tracking", POOL_TRACKING);
+        m.put("I/O Verification", IO_VERIFICATION);
+        m.put("Deadlock Detection", DEADLOCK_DETECTION);
+        m.put("Enhanced I/O Verification", ENHANCED_IO_VERIFICATION);
+        m.put("DMA Verification", DMA_VERIFICATION);
+        m.put("Security Checks", SECURITY_CHECKS);
+        m.put("Force Pending I/O Requests", FORCE_PENDING_IO_REQUESTS);
+        m.put("IRP Logging", IRP_LOGGING);
+        m.put("Miscellaneous Checks", MISCELLANEOUS_CHECKS);
+        m.put("DDI compliance checking", DDI_COMPLIANCE_CHECKING);
+        m.put("Systematic low resources simulation", SYSTEMATIC_LOW_RESOURCES_SIMULATION);
+        OPTIONS = java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The flag value of option names ("Special Pool, Pool Tracking"); an unknown name fails with the accepted ones. */
+    public static int flagsOf(String names) {
+        int flags = 0;
+        for (String raw : names.split(",| and ")) {
+            String name = raw.trim();
+            if (name.isEmpty()) continue;
+            Integer bit = null;
+            for (var e : OPTIONS.entrySet()) if (e.getKey().equalsIgnoreCase(name)) bit = e.getValue();
+            if (bit == null) {
+                throw new IllegalArgumentException("unknown Driver Verifier option '" + name + "'. Accepted: " + String.join(", ", OPTIONS.keySet()));
+            }
+            flags |= bit;
+        }
+        return flags;
+    }
+
     /** One verified image: its flags and what Verifier counted for it. */
     public static final class Entry {
         public final String image;

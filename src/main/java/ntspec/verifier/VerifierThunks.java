@@ -118,6 +118,15 @@ final class VerifierThunks implements NtExports {
         if (accessMode == MdlRoutines.KernelMode) {
             if ((f & MDL_MAPPED_TO_SYSTEM_VA) != 0) throw violation(0xB2, mdl.address, f, MDL_MAPPED_TO_SYSTEM_VA);
             if ((f & (MDL_PAGES_LOCKED | MDL_PARTIAL)) == 0) throw violation(0xB3, mdl.address, f, MDL_PAGES_LOCKED);
+            // 0x85: a page the MDL names is not locked (a partial MDL whose parent was unlocked, say):
+            // the MDL, the pages to map, the first unlocked PFN.
+            long pages = mdl.pageCount();
+            var db = machine.mm.pfnDb;
+            for (long i = 0; i < pages; i++) {
+                long pfn = mdl.pfn(i);
+                if (pfn == LIST_HEAD) break;
+                if (db.isRam(pfn) && db.exists(pfn) && db.lockCount(pfn) == 0) throw violation(0x85, mdl.address, pages, pfn);
+            }
         } else if ((f & (MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL)) == 0) {
             throw violation(0xB3, mdl.address, f, MDL_PAGES_LOCKED);
         }
@@ -145,6 +154,12 @@ final class VerifierThunks implements NtExports {
         entry.thunkedCalls++;
         if (MmLayout.isUserAddress(baseAddress)) {
             if (irql() > Irql.APC_LEVEL) throw violation(0x7A, irql(), baseAddress, mdl.address);
+            // 0xB9: the address is not where a user mapping of an MDL begins in the current process.
+            var process = machine.mm.currentProcess();
+            var vad = process == null ? null : process.findVad(baseAddress);
+            if (vad == null || vad.type != ntspec.mm.Vad.Type.MDL_MAPPING || vad.start() != MmLayout.pageAlign(baseAddress)) {
+                throw violation(0xB9, baseAddress, mdl.address, 0);
+            }
         } else {
             if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x79, irql(), baseAddress, mdl.address);
             int f = flags(mdl);

@@ -16,11 +16,12 @@ public class VerifierSteps {
      * effective from the next call (as {@code /volatile}). "the driver" is the image of the
      * scenario's own calls, ScenarioDriver.sys.
      */
-    @Given("^Driver Verifier is enabled for (?:\"([^\"]+)\"|the driver) with (standard settings|flags \\S+?)"
+    @Given("^Driver Verifier is enabled for (?:\"([^\"]+)\"|the driver) with (standard settings|flags \\S+?|options [^,]+(?:, [^,]+)*?)"
             + "(?:, failing (\\d+) in 10000 calls with seed (\\d+))?$")
     public void enabled(String image, String settings, String rate, String seed) {
         String flags = settings.startsWith("flags ") ? settings.substring(6) : null;
-        int value = flags == null ? Verifier.STANDARD_FLAGS : (int) world.script().evaluateLong(flags);
+        int value = settings.startsWith("options ") ? Verifier.flagsOf(settings.substring(8))
+                : flags == null ? Verifier.STANDARD_FLAGS : (int) world.script().evaluateLong(flags);
         if (flags != null && value == 0) {
             throw new IllegalArgumentException("flags 0 verify nothing; give the verifier /flags value, e.g. 0x209BB (standard settings)");
         }

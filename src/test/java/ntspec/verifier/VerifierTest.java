@@ -158,4 +158,12 @@ class VerifierTest {
         });
         assertThat(t.machine.verifier.entry("Verified.sys").injectedFailures()).isZero();
     }
+
+    @Test
+    void optionNamesGiveTheirFlagBitsAndAnUnknownNameListsTheAcceptedOnes() {
+        assertThat(Verifier.flagsOf("Special Pool, Pool Tracking")).isEqualTo(0x9);
+        assertThat(Verifier.flagsOf("I/O Verification and DDI compliance checking")).isEqualTo(0x20010);
+        Throwable e = catchThrowable(() -> Verifier.flagsOf("Special Pools"));
+        assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Special Pool").hasMessageContaining("Accepted");
+    }
 }
