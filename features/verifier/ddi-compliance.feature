@@ -3,7 +3,9 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
 
   With DDI compliance checking (0x20000, part of the standard settings) Verifier checks the IRQL
   rules of Static Driver Verifier at run time: a violation is 0xC4 with the rule's ID as parameter
-  1 (IrqlExAllocatePool 0x00020004, IrqlExApcLte2 0x00020006, IrqlMmApcLte 0x00020019), the
+  1 (IrqlExAllocatePool 0x00020004, IrqlExApcLte2 0x00020006, IrqlExPassive 0x00020008,
+  IrqlIoApcLte 0x00020009, IrqlIoPassive1 0x0002000A, IrqlIoPassive3 0x0002000C, IrqlMmApcLte
+  0x00020019: the routines the machine exposes that have a rule with a runtime ID), the
   address of the rule's condition as text, and its state.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/devtest/ddi-compliance-checking,
   https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irql-rules,
@@ -13,6 +15,7 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
     Given a machine
     And a user process "app"
     And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And a driver "Other.sys" with a device "\Device\Other"
     And Driver Verifier is enabled for the driver with standard settings
 
   Scenario: paged pool asked for at DISPATCH_LEVEL: IrqlExAllocatePool
@@ -47,3 +50,15 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
       | KeRaiseIrql(DISPATCH_LEVEL)  |
       | ProbeForRead(buf, 0x10, 1)   |
     Then the machine is running
+
+  Scenario Outline: <call> above <limit>: <rule> (<id>)
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL) |
+      | <call>                      |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (<id>, *, *, 0)
+
+    Examples:
+      | call                                      | limit         | rule          | id         |
+      | ExRaiseStatus(STATUS_UNSUCCESSFUL)        | APC_LEVEL     | IrqlExPassive | 0x00020008 |
+      | IoDeleteDevice(device("\Device\Other"))   | APC_LEVEL     | IrqlIoApcLte  | 0x00020009 |
+      | ProbeForWrite(buf, 0x10, 1)               | APC_LEVEL     | IrqlExApcLte2 | 0x00020006 |

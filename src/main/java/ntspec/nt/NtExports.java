@@ -10,6 +10,10 @@ import ntspec.mm.Mdl;
  * with the checks Verifier makes.
  */
 public interface NtExports {
+    /** Any export is being called (Verifier's DDI compliance checks the IRQL rules here, by routine name). */
+    default void calling(String ddi) {
+    }
+
     int KeRaiseIrql(int newIrql);
 
     void KeLowerIrql(int newIrql);

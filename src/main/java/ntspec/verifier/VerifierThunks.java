@@ -274,10 +274,33 @@ final class VerifierThunks implements NtExports {
         throw violation(ruleId, text, state, 0);
     }
 
+    /** The WDM IRQL rules with a runtime ID, for the routines the machine exposes: rule, ID, highest IRQL allowed. */
+    private record IrqlRule(String name, long id, int maxIrql) {
+    }
+
+    private static final java.util.Map<String, IrqlRule> IRQL_RULES = java.util.Map.ofEntries(
+            java.util.Map.entry("ExRaiseStatus", new IrqlRule("IrqlExPassive", 0x00020008, Irql.APC_LEVEL)),
+            java.util.Map.entry("ProbeForRead", new IrqlRule("IrqlExApcLte2", 0x00020006, Irql.APC_LEVEL)),
+            java.util.Map.entry("ProbeForWrite", new IrqlRule("IrqlExApcLte2", 0x00020006, Irql.APC_LEVEL)),
+            java.util.Map.entry("IoDeleteDevice", new IrqlRule("IrqlIoApcLte", 0x00020009, Irql.APC_LEVEL)),
+            java.util.Map.entry("IoCreateDevice", new IrqlRule("IrqlIoPassive1", 0x0002000A, Irql.PASSIVE_LEVEL)),
+            java.util.Map.entry("IoBuildDeviceIoControlRequest", new IrqlRule("IrqlIoPassive1", 0x0002000A, Irql.APC_LEVEL)),
+            java.util.Map.entry("IoDetachDevice", new IrqlRule("IrqlIoPassive3", 0x0002000C, Irql.PASSIVE_LEVEL)),
+            java.util.Map.entry("MmAllocatePagesForMdl", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
+            java.util.Map.entry("MmAllocatePagesForMdlEx", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
+            java.util.Map.entry("MmFreePagesFromMdl", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)));
+
+    @Override
+    public void calling(String ddi) {
+        IrqlRule r = IRQL_RULES.get(ddi);
+        if (r != null) {
+            rule(irql() > r.maxIrql, r.id, r.name + ": " + ddi + " called above " + Irql.name(r.maxIrql));
+        }
+    }
+
     @Override
     public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
         entry.thunkedCalls++;
-        rule(irql() > Irql.APC_LEVEL, 0x00020019, "IrqlMmApcLte: MmAllocatePagesForMdlEx called at IRQL > APC_LEVEL");
         if (injectFailure("MmAllocatePagesForMdlEx")) return null;
         return real.MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags);
     }
@@ -285,21 +308,18 @@ final class VerifierThunks implements NtExports {
     @Override
     public void MmFreePagesFromMdl(Mdl mdl) {
         entry.thunkedCalls++;
-        rule(irql() > Irql.APC_LEVEL, 0x00020019, "IrqlMmApcLte: MmFreePagesFromMdl called at IRQL > APC_LEVEL");
         real.MmFreePagesFromMdl(mdl);
     }
 
     @Override
     public void ProbeForRead(long address, long length, int alignment) {
         entry.thunkedCalls++;
-        rule(irql() > Irql.APC_LEVEL, 0x00020006, "IrqlExApcLte2: ProbeForRead called at IRQL > APC_LEVEL");
         real.ProbeForRead(address, length, alignment);
     }
 
     @Override
     public void ProbeForWrite(long address, long length, int alignment) {
         entry.thunkedCalls++;
-        rule(irql() > Irql.APC_LEVEL, 0x00020006, "IrqlExApcLte2: ProbeForWrite called at IRQL > APC_LEVEL");
         real.ProbeForWrite(address, length, alignment);
     }
 

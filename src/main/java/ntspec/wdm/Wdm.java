@@ -109,6 +109,7 @@ public class Wdm implements WdmConstants {
     private <T> T ddi(String name, String args, Supplier<T> body) {
         machine.kernel.ensureRunning();
         machine.trace.add(Trace.Kind.DDI, name + "(" + args + ")");
+        nt().calling(name);
         return machine.kernel.inKernel(name, body);
     }
 
