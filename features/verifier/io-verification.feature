@@ -110,3 +110,13 @@ Feature: I/O Verification: pending returned iff marked, a real final status, the
       | does     | statement                                       | outcome  | then                                                                                |
       | does     | if (Irp->PendingReturned) IoMarkIrpPending(Irp) | clean    | r->IoStatus.Status is STATUS_SUCCESS                                                |
       | does not | seen = 1                                        | 0xC9/0x228 | the machine bug-checked with DRIVER_VERIFIER_IOMANAGER_VIOLATION (0x228, *, held, 0) |
+
+  Scenario: completing the same IRP twice under I/O Verification is still MULTIPLE_IRP_COMPLETE_REQUESTS
+    Given "Low.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | irp = Irp                               |
+      | Irp->IoStatus.Status = STATUS_SUCCESS   |
+      | IoCompleteRequest(Irp, IO_NO_INCREMENT) |
+      | IoCompleteRequest(Irp, IO_NO_INCREMENT) |
+      | return STATUS_SUCCESS                   |
+    When "app" calls DeviceIoControl(h, IOCTL, in, 8, out, 8) as r
+    Then the machine bug-checked with MULTIPLE_IRP_COMPLETE_REQUESTS (irp, 0, 0, 0)

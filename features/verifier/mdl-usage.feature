@@ -180,3 +180,10 @@ Feature: Driver Verifier's MDL and IRQL checks: each misuse named by its 0xC4 su
       | MmUnlockPages(mdl)                                                                          |
       | IoFreeMdl(mdl)                                                                              |
     Then the machine is running
+
+  Scenario: MmAllocatePagesForMdlEx above DISPATCH_LEVEL: 0x7E (with DDI compliance checking off)
+    Given Driver Verifier is enabled for the driver with options Special Pool
+    When the driver calls:
+      | KeRaiseIrql(HIGH_LEVEL)                                                |
+      | MmAllocatePagesForMdlEx(0, 0xFFFFFFFFFFFFFFFF, 0, 0x1000, MmCached, 0) |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x7E, HIGH_LEVEL, DISPATCH_LEVEL, 0)

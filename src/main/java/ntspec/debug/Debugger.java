@@ -257,6 +257,7 @@ public final class Debugger {
             case 0x79 -> new String[] {s + "MmUnmapLockedPages (system address) above DISPATCH_LEVEL", "current IRQL", "address unmapped", "MDL"};
             case 0x7A -> new String[] {s + "MmUnmapLockedPages (user address) above APC_LEVEL", "current IRQL", "address unmapped", "MDL"};
             case 0x7C -> new String[] {s + "MmUnlockPages of an MDL whose pages were never locked", "MDL", "MDL flags", "0"};
+            case 0x7E -> new String[] {s + "MmAllocatePagesForMdl(Ex) or MmFreePagesFromMdl above DISPATCH_LEVEL", "current IRQL", "DISPATCH_LEVEL", "0"};
             case 0x7F -> new String[] {s + "MmBuildMdlForNonPagedPool of an MDL whose pages are paged pool", "current IRQL", "MDL", "MDL flags"};
             case 0x7D -> new String[] {s + "MmUnlockPages of an MDL that describes nonpaged pool", "MDL", "MDL flags", "0"};
             case 0x81 -> new String[] {s + "MmMapLockedPages called (use MmMapLockedPagesSpecifyCache, BugCheckOnFailure FALSE)", "MDL", "MDL flags", "0"};

@@ -162,7 +162,9 @@ public final class Verifier {
         Entry e = new Entry(image, flags, faultRate, seed);
         e.nameAddress = unicodeString(image);
         verified.put(key(image), e);
-        thunks.put(key(image), new VerifierThunks(machine, real, e));
+        VerifierThunks t = new VerifierThunks(machine, real, e);
+        t.prepareRules();
+        thunks.put(key(image), t);
         machine.trace.add(ntspec.trace.Trace.Kind.NOTE, String.format("Driver Verifier enabled for %s, flags 0x%X", image, flags));
     }
 

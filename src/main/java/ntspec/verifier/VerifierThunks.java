@@ -226,7 +226,7 @@ final class VerifierThunks implements NtExports {
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
         entry.thunkedCalls++;
         rule(irql() > Irql.DISPATCH_LEVEL || (irql() == Irql.DISPATCH_LEVEL && ntspec.mm.Pool.isPaged(poolType)), 0x00020004,
-                "IrqlExAllocatePool: ExAllocatePoolWithTag called at IRQL > DISPATCH_LEVEL, or at DISPATCH_LEVEL for paged pool");
+                EX_ALLOCATE_POOL_CONDITION);
         if (injectFailure("ExAllocatePoolWithTag")) return 0;
         long va = 0;
         if ((entry.flags & Verifier.SPECIAL_POOL) != 0 && numberOfBytes > 0 && irql() <= Irql.DISPATCH_LEVEL) {
@@ -260,18 +260,41 @@ final class VerifierThunks implements NtExports {
      */
     private void rule(boolean violated, long ruleId, String condition) {
         if (!violated || (entry.flags & Verifier.DDI_COMPLIANCE_CHECKING) == 0) return;
+        // The condition text and the rule state live in Verifier's own nonpaged memory, made when
+        // the driver was verified (nothing is allocated at the raised IRQL the violation happens at).
+        long[] block = ruleBlocks.computeIfAbsent(condition, c -> new long[] {0, 0});
+        if (block[0] != 0) {
+            machine.mm.write(block[1], 8, irql());
+            machine.mm.write(block[1] + 8, 8, ruleId);
+        }
+        throw violation(ruleId, block[0], block[1], 0);
+    }
+
+    /** Per rule condition: {text, state} in nonpaged pool. */
+    private final java.util.Map<String, long[]> ruleBlocks = new java.util.HashMap<>();
+
+    private void prepareRule(String condition) {
         var pool = machine.mm.pool;
         long text = pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPoolNx, condition.length() + 1, ntspec.mm.Pool.tag("VfRl"));
         long state = pool.ExAllocatePoolWithTag(ntspec.mm.Pool.NonPagedPoolNx, 0x10, ntspec.mm.Pool.tag("VfRl"));
-        if (text != 0) {
-            for (int i = 0; i < condition.length(); i++) machine.mm.write(text + i, 1, condition.charAt(i));
-            machine.mm.write(text + condition.length(), 1, 0);
-        }
-        if (state != 0) {
-            machine.mm.write(state, 8, irql());
-            machine.mm.write(state + 8, 8, ruleId);
-        }
-        throw violation(ruleId, text, state, 0);
+        if (text == 0 || state == 0) return;
+        for (int i = 0; i < condition.length(); i++) machine.mm.write(text + i, 1, condition.charAt(i));
+        machine.mm.write(text + condition.length(), 1, 0);
+        ruleBlocks.put(condition, new long[] {text, state});
+    }
+
+    private static String condition(IrqlRule r, String ddi) {
+        return r.name + ": " + ddi + " called above " + Irql.name(r.maxIrql);
+    }
+
+    private static final String EX_ALLOCATE_POOL_CONDITION =
+            "IrqlExAllocatePool: ExAllocatePoolWithTag called at IRQL > DISPATCH_LEVEL, or at DISPATCH_LEVEL for paged pool";
+
+    /** Verifier's rule texts and states, made as the driver is verified. */
+    void prepareRules() {
+        if ((entry.flags & Verifier.DDI_COMPLIANCE_CHECKING) == 0) return;
+        prepareRule(EX_ALLOCATE_POOL_CONDITION);
+        IRQL_RULES.forEach((ddi, r) -> prepareRule(condition(r, ddi)));
     }
 
     /** The WDM IRQL rules with a runtime ID, for the routines the machine exposes: rule, ID, highest IRQL allowed. */
@@ -294,13 +317,14 @@ final class VerifierThunks implements NtExports {
     public void calling(String ddi) {
         IrqlRule r = IRQL_RULES.get(ddi);
         if (r != null) {
-            rule(irql() > r.maxIrql, r.id, r.name + ": " + ddi + " called above " + Irql.name(r.maxIrql));
+            rule(irql() > r.maxIrql, r.id, condition(r, ddi));
         }
     }
 
     @Override
     public Mdl MmAllocatePagesForMdlEx(long lowAddress, long highAddress, long skipBytes, long totalBytes, int cacheType, int flags) {
         entry.thunkedCalls++;
+        if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x7E, irql(), Irql.DISPATCH_LEVEL, 0);
         if (injectFailure("MmAllocatePagesForMdlEx")) return null;
         return real.MmAllocatePagesForMdlEx(lowAddress, highAddress, skipBytes, totalBytes, cacheType, flags);
     }
@@ -308,6 +332,7 @@ final class VerifierThunks implements NtExports {
     @Override
     public void MmFreePagesFromMdl(Mdl mdl) {
         entry.thunkedCalls++;
+        if (irql() > Irql.DISPATCH_LEVEL) throw violation(0x7E, irql(), Irql.DISPATCH_LEVEL, 0);
         real.MmFreePagesFromMdl(mdl);
     }
 
