@@ -25,7 +25,8 @@ import java.util.Set;
 public final class AllureLabels implements ConcurrentEventListener {
     /** DDIs documented under ntifs.h rather than wdm.h. */
     private static final Set<String> NTIFS = Set.of("NtDeviceIoControlFile", "NtReadFile", "NtWriteFile",
-            "NtAllocateVirtualMemory", "NtFreeVirtualMemory", "NtProtectVirtualMemory", "NtFsControlFile");
+            "NtAllocateVirtualMemory", "NtFreeVirtualMemory", "NtProtectVirtualMemory", "NtFsControlFile",
+            "KeStackAttachProcess", "KeUnstackDetachProcess", "MmProbeAndLockProcessPages", "IoGetRelatedDeviceObject");
 
     private final AllureLifecycle lifecycle;
 

@@ -62,8 +62,23 @@ public final class Hooks {
                 || Long.compareUnsigned(v, MmLayout.MM_SYSTEM_RANGE_START) >= 0;
     }
 
+    /**
+     * Attaches to the scenario's own result, not to the hook: an attachment made through Cucumber
+     * from an @After hook would sit under Allure's collapsed "Tear down" node. allure-cucumber7-jvm
+     * uses Cucumber's test case id as the Allure uuid (see AllureLabels). Without Allure (another
+     * reporter), Cucumber's attachment is used.
+     */
     private static void attach(Scenario scenario, String name, String text) {
-        scenario.attach(text.getBytes(StandardCharsets.UTF_8), "text/plain", name);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        io.qameta.allure.AllureLifecycle lifecycle = io.qameta.allure.Allure.getLifecycle();
+        boolean[] found = {false};
+        String source = java.util.UUID.randomUUID() + "-attachment.txt";
+        lifecycle.updateTestCase(scenario.getId(), result -> {
+            found[0] = true;
+            result.getAttachments().add(new io.qameta.allure.model.Attachment().setName(name).setSource(source).setType("text/plain"));
+        });
+        if (found[0]) lifecycle.writeAttachment(source, new java.io.ByteArrayInputStream(bytes));
+        else scenario.attach(bytes, "text/plain", name);
     }
 
     @After(order = 50)
