@@ -235,7 +235,9 @@ public final class Debugger {
         sb.append(String.format("PROCESSOR:  %d%n", cpu.number));
         sb.append(String.format("PROCESS_NAME:  %s%n", proc == null ? "?" : proc.name));
         sb.append(String.format("THREAD:  %s%n", t == null ? "?" : t.toString()));
-        sb.append(String.format("FAULTING_IP:  %s%n", machine.kernel.symbol(cpu.instructionPointer())));
+        String ip = machine.kernel.faultingIp();
+        sb.append(String.format("FAULTING_IP:  %s%n", ip != null ? ip : machine.kernel.symbol(cpu.instructionPointer())));
+        if (machine.kernel.faultingImage() != null) sb.append(String.format("IMAGE_NAME:  %s%n", machine.kernel.faultingImage()));
         sb.append("\nLAST EVENTS:\n");
         List<Trace.Event> events = machine.trace.events();
         for (int i = Math.max(0, events.size() - 12); i < events.size(); i++) sb.append("  ").append(events.get(i).format()).append('\n');

@@ -46,7 +46,7 @@ public final class IoFile {
         FileObject f = new FileObject(io, va);
         long value = nextHandle.merge(process, 4L, (a, b) -> a + 4);
         Handle h = new Handle(value, process, f, granted);
-        io.trace.add(Trace.Kind.NOTE, "opened " + f + " for " + process.name + " as handle " + Long.toHexString(value) + ", access", granted & 0xFFFFFFFFL);
+        io.trace.add(Trace.Kind.NOTE, String.format("opened %s for %s as handle %x, ACCESS_MASK 0x%08X", f, process.name, value, granted));
         return h;
     }
 

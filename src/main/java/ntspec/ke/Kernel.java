@@ -60,6 +60,18 @@ public final class Kernel {
     }
 
     private String hang;
+    private String faultingIp;
+    private String faultingImage;
+
+    /** The routine running when the machine bug-checked (nt!Routine, or image+offset), or null. */
+    public String faultingIp() {
+        return faultingIp;
+    }
+
+    /** The driver image the bug check is charged to (the code running, or the driver that called the kernel). */
+    public String faultingImage() {
+        return faultingImage;
+    }
     private boolean checkedBuild;
     private Assertion assertion;
 
@@ -145,6 +157,13 @@ public final class Kernel {
      */
     public BugCheckException KeBugCheckEx(int code, long p1, long p2, long p3, long p4) {
         ensureRunning();
+        // Where the machine stopped, before unwinding restores the processors' state: the routine
+        // running and the image that called it (what !analyze shows as FAULTING_IP and IMAGE_NAME).
+        Processor p = processors[current];
+        CodeImage caller = callersImage();
+        CodeImage here = imageAt(p.instructionPointer);
+        faultingIp = p.kernelRoutine != null ? "nt!" + p.kernelRoutine : symbol(p.instructionPointer);
+        faultingImage = here != null && here.isDriver() ? here.name() : caller != null ? caller.name() : "ntoskrnl.exe";
         bugCheck = new BugCheck(code, p1, p2, p3, p4);
         trace.add(Trace.Kind.BUGCHECK, bugCheck.toString());
         throw new BugCheckException(bugCheck);

@@ -126,6 +126,36 @@ public class Wdm implements WdmConstants {
         return r;
     }
 
+    /** A POOL_TYPE by its wdm.h name where it has one. */
+    static String poolTypeName(int poolType) {
+        return switch (poolType) {
+            case 0 -> "NonPagedPool";
+            case 1 -> "PagedPool";
+            case 2 -> "NonPagedPoolMustSucceed";
+            case 4 -> "NonPagedPoolCacheAligned";
+            case 5 -> "PagedPoolCacheAligned";
+            case 512 -> "NonPagedPoolNx";
+            case 516 -> "NonPagedPoolNxCacheAligned";
+            default -> String.valueOf(poolType);
+        };
+    }
+
+    /** An MM_PAGE_PRIORITY with its MdlMapping* flags, by their wdm.h names. */
+    static String priorityName(int priority) {
+        int base = priority & 0xFFFF;
+        StringBuilder b = new StringBuilder(switch (base) {
+            case 0 -> "LowPagePriority";
+            case 16 -> "NormalPagePriority";
+            case 32 -> "HighPagePriority";
+            default -> String.format("0x%X", base);
+        });
+        if ((priority & 0x40000000) != 0) b.append(" | MdlMappingNoExecute");
+        if ((priority & 0x80000000) != 0) b.append(" | MdlMappingNoWrite");
+        int rest = priority & ~0xC000FFFF;
+        if (rest != 0) b.append(String.format(" | 0x%X", rest));
+        return b.toString();
+    }
+
     private static String hex(long v) {
         return Trace.hex(v);
     }
@@ -202,7 +232,7 @@ public class Wdm implements WdmConstants {
     // ------------------------------------------------------------------ pool
 
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
-        return ddiReturning("ExAllocatePoolWithTag", poolType + ", " + hex(numberOfBytes) + ", " + hex(tag),
+        return ddiReturning("ExAllocatePoolWithTag", poolTypeName(poolType) + ", " + hex(numberOfBytes) + ", " + hex(tag),
                 () -> nt().ExAllocatePoolWithTag(poolType, numberOfBytes, tag));
     }
 
@@ -456,7 +486,7 @@ public class Wdm implements WdmConstants {
     public long MmMapLockedPagesSpecifyCache(Mdl mdl, int accessMode, int cacheType, long requestedAddress,
                                              boolean bugCheckOnFailure, int priority) {
         return ddiReturning("MmMapLockedPagesSpecifyCache", addr(mdl) + ", " + mode(accessMode) + ", " + cacheType + ", "
-                + hex(requestedAddress) + ", " + bool(bugCheckOnFailure) + ", " + hex(priority & 0xFFFFFFFFL),
+                + hex(requestedAddress) + ", " + bool(bugCheckOnFailure) + ", " + priorityName(priority),
                 () -> nt().MmMapLockedPagesSpecifyCache(mdl(mdl), accessMode, cacheType, requestedAddress,
                         bugCheckOnFailure, priority));
     }
@@ -468,7 +498,7 @@ public class Wdm implements WdmConstants {
     }
 
     public long MmGetSystemAddressForMdlSafe(Mdl mdl, int priority) {
-        return ddiReturning("MmGetSystemAddressForMdlSafe", addr(mdl) + ", " + hex(priority & 0xFFFFFFFFL),
+        return ddiReturning("MmGetSystemAddressForMdlSafe", addr(mdl) + ", " + priorityName(priority),
                 () -> {
                     // The wdm.h macro, expanded in the driver: its call of MmMapLockedPagesSpecifyCache
                     // goes through the driver's import table.
