@@ -24,6 +24,11 @@ public final class Hooks {
         this.world = world;
     }
 
+    @io.cucumber.java.Before(order = 0)
+    public void remember(Scenario scenario) {
+        world.scenario = scenario;
+    }
+
     @After(order = 100)
     public void attachMachine(Scenario scenario) {
         if (!world.booted()) return;

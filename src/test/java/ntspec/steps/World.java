@@ -35,6 +35,33 @@ public final class World {
     final Map<String, Integer> userCaught = new LinkedHashMap<>();
     /** Set when a Then step has asserted the bug check, so an unexpected one fails the scenario. */
     boolean bugCheckExpected;
+    /** The scenario running (set by a @Before hook), to read what its steps expect. */
+    io.cucumber.java.Scenario scenario;
+    private Boolean expectsStop;
+
+    /**
+     * True when the scenario's text asserts that the machine stops (a bug check, a hang or an
+     * assertion of the checked kernel): read from its feature file, from the scenario's (or
+     * outline's) keyword line to the next scenario. Without a scenario, true (nothing is known).
+     */
+    boolean scenarioExpectsStop() {
+        if (expectsStop != null) return expectsStop;
+        expectsStop = true;
+        if (scenario == null) return true;
+        try {
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Paths.get(scenario.getUri()));
+            int at = Math.min(scenario.getLine(), lines.size()) - 1;
+            int start = at;
+            while (start > 0 && !lines.get(start).trim().matches("(Scenario|Scenario Outline|Example|Scenario Template):.*")) start--;
+            int end = at + 1;
+            while (end < lines.size() && !lines.get(end).trim().matches("(Scenario|Scenario Outline|Example|Scenario Template|Rule):.*")) end++;
+            String text = String.join("\n", lines.subList(start, end));
+            expectsStop = text.contains("bug-checked with") || text.contains("hung in") || text.contains("checked kernel asserted");
+        } catch (java.io.IOException | RuntimeException e) {
+            expectsStop = true;
+        }
+        return expectsStop;
+    }
 
     void configure(Machine.Config config) {
         if (machine != null) {
@@ -99,7 +126,12 @@ public final class World {
         try {
             action.run();
         } catch (BugCheckException | ntspec.ke.ThreadHungException | ntspec.ke.Kernel.AssertionBreak e) {
-            // The machine recorded the bug check (or the hang) and halted; Then steps read it from the machine.
+            // The machine recorded the bug check (or the hang) and halted; Then steps read it from the
+            // machine. A scenario that does not assert a stop fails here, at the step that stopped
+            // the machine, and its later steps are skipped rather than run against a halted machine.
+            if (!scenarioExpectsStop()) {
+                throw new AssertionError("unexpected bug check at this step:\n" + new ntspec.debug.Debugger(machine).analyze());
+            }
         } catch (Script.ScriptException | MachineHaltedException e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
