@@ -35,6 +35,18 @@ class ScenarioCountIT {
     private static final List<String> FILTER_KEYS =
             List.of("cucumber.filter.tags", "cucumber.filter.name", "cucumber.features");
 
+    /** A filtered run that selects nothing is a mistake in the filter, not a pass. */
+    @Test
+    void a_filtered_run_selects_at_least_one_scenario() throws IOException {
+        String filter = activeFilter();
+        assumeThat(filter).as("no Cucumber filter is active").isNotNull();
+        long executed = Files.isRegularFile(EXECUTED) ? Long.parseLong(Files.readString(EXECUTED, StandardCharsets.UTF_8).trim()) : 0;
+        assertThat(executed)
+                .withFailMessage("the filter %s selected no scenario: check the tag (e.g. @ddi:MmUnlockPages), the name"
+                        + " (a regular expression matched against scenario names) or the path under features/", filter)
+                .isPositive();
+    }
+
     @Test
     void every_declared_scenario_was_executed() throws IOException {
         String filter = activeFilter();
