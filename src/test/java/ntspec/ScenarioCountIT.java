@@ -61,6 +61,7 @@ class ScenarioCountIT {
         long executed = Long.parseLong(Files.readString(EXECUTED, StandardCharsets.UTF_8).trim());
         long declared = declaredScenarios();
 
+        System.out.printf("ntspec: %d of the %d scenarios %s/ declares ran%n", executed, declared, FEATURES);
         assertThat(executed)
                 .withFailMessage("Cucumber executed %d scenarios but %s/ declares %d"
                                 + " (one per Scenario and per Scenario Outline example row)",

@@ -28,6 +28,7 @@ public final class ScenarioCounter implements ConcurrentEventListener {
     public static final String OUTPUT = "target/ntspec/scenarios-executed.txt";
 
     private final AtomicLong finished = new AtomicLong();
+    private final AtomicLong passed = new AtomicLong();
     private final Path output;
 
     public ScenarioCounter() {
@@ -40,8 +41,15 @@ public final class ScenarioCounter implements ConcurrentEventListener {
 
     @Override
     public void setEventPublisher(EventPublisher publisher) {
-        publisher.registerHandlerFor(TestCaseFinished.class, event -> finished.incrementAndGet());
-        publisher.registerHandlerFor(TestRunFinished.class, event -> write());
+        publisher.registerHandlerFor(TestCaseFinished.class, event -> {
+            finished.incrementAndGet();
+            if (event.getResult().getStatus().isOk()) passed.incrementAndGet();
+        });
+        publisher.registerHandlerFor(TestRunFinished.class, event -> {
+            write();
+            System.out.printf("ntspec: %d scenarios ran, %d passed, %d did not; report: target/allure-report/index.html"
+                    + " (written by mvn verify after the scenarios)%n", finished.get(), passed.get(), finished.get() - passed.get());
+        });
     }
 
     private void write() {
