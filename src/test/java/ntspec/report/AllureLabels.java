@@ -56,6 +56,9 @@ public final class AllureLabels implements ConcurrentEventListener {
             }
         }
         lifecycle.updateTestCase(event.getTestCase().getId().toString(), result -> {
+            // allure-cucumber7-jvm makes each scenario its own story: a Behaviors level holding one
+            // scenario each. Epic > feature > scenario reads better.
+            result.getLabels().removeIf(l -> "story".equals(l.getName()));
             result.getLabels().addAll(labels);
             result.getLinks().addAll(links);
         });
@@ -66,6 +69,8 @@ public final class AllureLabels implements ConcurrentEventListener {
             case "@forum" -> "The ntdev thread (2006)";
             case "@mm" -> "Memory manager";
             case "@io" -> "I/O manager";
+            case "@misuse" -> "Misuse: what wrong driver code does";
+            case "@verifier" -> "Driver Verifier and the checked kernel";
             default -> null;
         };
     }

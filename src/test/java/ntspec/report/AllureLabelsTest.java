@@ -18,6 +18,8 @@ class AllureLabelsTest {
         assertThat(AllureLabels.epic("@mm")).isEqualTo("Memory manager");
         assertThat(AllureLabels.epic("@io")).isEqualTo("I/O manager");
         assertThat(AllureLabels.epic("@forum")).isEqualTo("The ntdev thread (2006)");
+        assertThat(AllureLabels.epic("@misuse")).startsWith("Misuse");
+        assertThat(AllureLabels.epic("@verifier")).isEqualTo("Driver Verifier and the checked kernel");
         assertThat(AllureLabels.epic("@ddi:MmUnlockPages")).isNull();
     }
 }
