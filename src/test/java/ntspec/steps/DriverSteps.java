@@ -35,7 +35,7 @@ public final class DriverSteps {
 
     @When("^the driver calls( inside __try)?:$")
     public void callsTable(String insideTry, DataTable calls) {
-        run(calls.asList(), insideTry != null);
+        run(Tables.statements(calls, "the driver calls:"), insideTry != null);
     }
 
     private void run(List<String> statements, boolean insideTry) {

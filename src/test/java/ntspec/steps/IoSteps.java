@@ -87,24 +87,26 @@ public final class IoSteps {
             throw new IllegalArgumentException("unknown major function " + major + "; accepted: IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, "
                     + "IRP_MJ_WRITE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_CLEANUP");
         }
-        scripted(image).defineDispatch(mj, body.asList());
+        scripted(image).defineDispatch(mj, Tables.statements(body, "handles " + major + " with:"));
     }
 
     @Given("^\"([^\"]+)\" has a completion routine \"(\\w+)\":$")
     public void completionRoutine(String image, String name, DataTable body) {
-        scripted(image).defineCompletionRoutine(name, body.asList());
+        scripted(image).defineCompletionRoutine(name, Tables.statements(body, "has a completion routine:"));
     }
 
     @When("^\"([^\"]+)\" runs a DPC on processor (\\d+):$")
     public void dpc(String image, int processor, DataTable body) {
         ScriptedDriver d = scripted(image);
-        world.act(() -> d.runDpc(processor, body.asList()));
+        List<String> statements = Tables.statements(body, "runs a DPC on processor " + processor + ":");
+        world.act(() -> d.runDpc(processor, statements));
     }
 
     @When("^\"([^\"]+)\" runs:$")
     public void runs(String image, DataTable body) {
         ScriptedDriver d = scripted(image);
-        world.act(() -> d.run(body.asList()));
+        List<String> statements = Tables.statements(body, "runs:");
+        world.act(() -> d.run(statements));
     }
 
     // ------------------------------------------------------------------ the Java driver models
@@ -239,7 +241,7 @@ public final class IoSteps {
     public void traceInOrder(DataTable expected) {
         List<Trace.Event> events = machine().trace.events();
         int from = 0;
-        for (String want : expected.asList()) {
+        for (String want : Tables.statements(expected, "the trace shows, in order:")) {
             String w = want.trim();
             int found = -1;
             for (int i = from; i < events.size(); i++) {
