@@ -44,10 +44,17 @@ import ntspec.nt.StructType;
  */
 public final class Script {
     /** A malformed statement or expression, or an unknown name: the message says what is accepted. */
+    /** A mistake in a scenario's script: the message says what is accepted; the parser's own frames are of no use to its author. */
     public static final class ScriptException extends RuntimeException {
         public ScriptException(String message) {
-            super(message);
+            super(message, null, false, false);
         }
+    }
+
+    /** The error of one statement of a table, named by its row: "row 3, | x = Foo() |: ...". */
+    public static ScriptException inRow(int row, String statement, ScriptException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("row ")) return e;
+        return new ScriptException("row " + row + ", | " + statement + " |: " + e.getMessage());
     }
 
     /** The decoded view of a PTE (what {@code !pte} shows), for {@code pte(va)->Field}. */
@@ -218,8 +225,14 @@ public final class Script {
      * {@code return} executed, or null when the block ends without one.
      */
     public Returned executeBlock(List<String> statements) {
-        for (String st : statements) {
-            Object r = execute(st.trim());
+        for (int i = 0; i < statements.size(); i++) {
+            String st = statements.get(i).trim();
+            Object r;
+            try {
+                r = execute(st);
+            } catch (ScriptException e) {
+                throw inRow(i + 1, st, e);
+            }
             if (r instanceof Returned ret) return ret;
         }
         return null;
@@ -407,7 +420,11 @@ public final class Script {
             case "PoolBytesInUse": return machine.mm.pool.bytesInUse();
             default:
         }
-        throw new ScriptException("unknown name '" + name + "'. Accepted: a name bound earlier in the scenario ("
+        java.util.List<String> known = new java.util.ArrayList<>(variables.keySet());
+        known.addAll(CONSTANTS.keySet());
+        known.addAll(MACHINE_VALUES);
+        String hint = nearest(name, known);
+        throw new ScriptException("unknown name '" + name + "'" + (hint.isEmpty() ? "" : " (" + hint.substring(2) + ")") + ". Accepted: a name bound earlier in the scenario ("
                 + String.join(", ", new TreeSet<>(variables.keySet())) + "), a wdm.h constant (e.g. MDL_PAGES_LOCKED, UserMode, "
                 + "IoWriteAccess, DISPATCH_LEVEL, STATUS_ACCESS_VIOLATION, SYSTEM_PTE_MISUSE), a machine value ("
                 + String.join(", ", MACHINE_VALUES) + "), or a number (0x1000, 4096)");
@@ -656,8 +673,9 @@ public final class Script {
         }
         List<Method> candidates = DDIS.get(name);
         if (candidates == null) {
-            throw new ScriptException("unknown DDI '" + name + "'. Accepted DDIs: " + String.join(", ", DDIS.keySet())
-                    + "; debugger views: pte(va), pfn(n), db(va); macros: CTL_CODE(...)");
+            String hint = nearest(name, DDIS.keySet());
+            throw new ScriptException("unknown DDI '" + name + "'" + (hint.isEmpty() ? "" : " (" + hint.substring(2) + ")") + ". Accepted DDIs: "
+                    + String.join(", ", DDIS.keySet()) + "; debugger views: pte(va), pfn(n), db(va); macros: CTL_CODE(...)");
         }
         ScriptException mismatch = null;
         for (Method m : candidates) {

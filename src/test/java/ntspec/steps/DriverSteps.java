@@ -43,7 +43,14 @@ public final class DriverSteps {
         if (insideTry) world.driverTryCaught = 0;
         asDriver(() -> {
             Runnable body = () -> {
-                for (String s : statements) world.script().execute(s.trim());
+                for (int i = 0; i < statements.size(); i++) {
+                    String s = statements.get(i).trim();
+                    try {
+                        world.script().execute(s);
+                    } catch (ntspec.wdm.Script.ScriptException e) {
+                        throw ntspec.wdm.Script.inRow(i + 1, s, e);
+                    }
+                }
             };
             if (insideTry) world.driver().__try(body, code -> world.driverTryCaught = code);
             else body.run();

@@ -86,4 +86,16 @@ class ScriptTest {
         assertThat(script.evaluateLong("DISPATCH_LEVEL")).isEqualTo(2);
         assertThat(script.evaluateLong("SYSTEM_PTE_MISUSE")).isEqualTo(0xDA);
     }
+
+    @Test
+    void misspeltNamesGetTheNearestOneAndBlocksNameTheRow() {
+        assertThatThrownBy(() -> script.execute("p = ExAllocatePoolWithTagg(NonPagedPool, 0x10, 0x74736554)"))
+                .hasMessageContaining("unknown DDI 'ExAllocatePoolWithTagg' (did you mean ExAllocatePoolWithTag?)");
+        assertThatThrownBy(() -> script.evaluateLong("NonPagedPol"))
+                .hasMessageContaining("(did you mean NonPagedPool?)");
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> t.asDriver(() ->
+                script.executeBlock(java.util.List.of("a = 1", "b = Nope(1)"))));
+        assertThat(e).hasMessageStartingWith("row 2, | b = Nope(1) |:");
+        assertThat(e.getStackTrace()).as("a script error carries no parser frames").isEmpty();
+    }
 }
