@@ -58,6 +58,10 @@ public final class Hooks {
             state.append("kd> dt nt!_IRP ").append(Long.toHexString(irp)).append('\n').append(dbg.dt(ntspec.io.Irp.TYPE, irp)).append('\n');
         }
         state.append("kd> !vm\n").append(dbg.vm());
+        Map<String, Mdl> mdls = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : world.names.entrySet()) if (e.getValue() instanceof Mdl mdl) mdls.put(e.getKey(), mdl);
+        String picture = mdls.isEmpty() ? null : ntspec.debug.MappingPicture.svg(m, mdls);
+        if (picture != null) attach(scenario, "mappings", picture, "image/svg+xml", "svg");
         if (!m.verifier.entries().isEmpty()) state.append('\n').append(m.verifier.dump());
         attach(scenario, "machine state", state.toString());
     }
@@ -74,16 +78,20 @@ public final class Hooks {
      * reporter), Cucumber's attachment is used.
      */
     private static void attach(Scenario scenario, String name, String text) {
+        attach(scenario, name, text, "text/plain", "txt");
+    }
+
+    private static void attach(Scenario scenario, String name, String text, String type, String extension) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         io.qameta.allure.AllureLifecycle lifecycle = io.qameta.allure.Allure.getLifecycle();
         boolean[] found = {false};
-        String source = java.util.UUID.randomUUID() + "-attachment.txt";
+        String source = java.util.UUID.randomUUID() + "-attachment." + extension;
         lifecycle.updateTestCase(scenario.getId(), result -> {
             found[0] = true;
-            result.getAttachments().add(new io.qameta.allure.model.Attachment().setName(name).setSource(source).setType("text/plain"));
+            result.getAttachments().add(new io.qameta.allure.model.Attachment().setName(name).setSource(source).setType(type));
         });
         if (found[0]) lifecycle.writeAttachment(source, new java.io.ByteArrayInputStream(bytes));
-        else scenario.attach(bytes, "text/plain", name);
+        else scenario.attach(bytes, type, name);
     }
 
     @After(order = 50)
