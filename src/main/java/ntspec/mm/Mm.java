@@ -336,7 +336,7 @@ public final class Mm implements KernelMemory {
      */
     @Override
     public long read(long va, int size) {
-        if (kernel.bugCheck() != null) {
+        if (kernel.bugCheck() != null || kernel.hang() != null || kernel.assertion() != null) {
             Long v = peek(va, size);
             return v == null ? 0 : v;
         }
