@@ -45,11 +45,15 @@ public final class DriverSteps {
             Runnable body = () -> {
                 for (int i = 0; i < statements.size(); i++) {
                     String s = statements.get(i).trim();
-                    try {
-                        world.script().execute(s);
-                    } catch (ntspec.wdm.Script.ScriptException e) {
-                        throw ntspec.wdm.Script.inRow(i + 1, s, e);
-                    }
+                    int row = i + 1;
+                    // Each row is a step of its own in the report, so the table reads in the step.
+                    io.qameta.allure.Allure.step(s, () -> {
+                        try {
+                            world.script().execute(s);
+                        } catch (ntspec.wdm.Script.ScriptException e) {
+                            throw ntspec.wdm.Script.inRow(row, s, e);
+                        }
+                    });
                 }
             };
             if (insideTry) world.driver().__try(body, code -> world.driverTryCaught = code);
