@@ -599,6 +599,45 @@ public final class Script {
         return prev[b.length()];
     }
 
+    /**
+     * The kinds of wdm.h constants, by the facade's parameter names: a constant of one kind given
+     * where another belongs (MmProbeAndLockPages(mdl, IoReadAccess, UserMode): arguments swapped)
+     * fails with the parameter's type and the names it accepts.
+     */
+    private static final Map<String, List<String>> KINDS = Map.of(
+            "accessMode", List.of("KPROCESSOR_MODE", "KernelMode", "UserMode"),
+            "operation", List.of("LOCK_OPERATION", "IoReadAccess", "IoWriteAccess", "IoModifyAccess"),
+            "cacheType", List.of("MEMORY_CACHING_TYPE", "MmNonCached", "MmCached", "MmWriteCombined"),
+            "poolType", List.of("POOL_TYPE", "NonPagedPool", "PagedPool", "NonPagedPoolNx", "NonPagedPoolMustSucceed",
+                    "NonPagedPoolCacheAligned", "PagedPoolCacheAligned", "NonPagedPoolNxCacheAligned"),
+            "priority", List.of("MM_PAGE_PRIORITY", "LowPagePriority", "NormalPagePriority", "HighPagePriority"));
+
+    private static String kindOf(String constant) {
+        if (constant.startsWith("PAGE_")) return "a page protection";
+        for (var e : KINDS.values()) if (e.subList(1, e.size()).contains(constant)) return "a " + e.get(0);
+        return null;
+    }
+
+    private static void checkArgumentKinds(String ddi, List<String> texts) {
+        List<Method> ms = DDIS.get(ddi);
+        if (ms == null) return;
+        for (Method m : ms) {
+            if (m.getParameterCount() != texts.size()) continue;
+            Parameter[] ps = m.getParameters();
+            for (int i = 0; i < ps.length; i++) {
+                List<String> kind = KINDS.get(ps[i].getName());
+                String text = texts.get(i);
+                if (kind == null || !text.matches("[A-Za-z_]\\w*")) continue;
+                String actual = kindOf(text);
+                if (actual != null && !kind.subList(1, kind.size()).contains(text)) {
+                    throw new ScriptException(ddi + "'s " + ps[i].getName() + " (argument " + (i + 1) + ") is a " + kind.get(0) + " ("
+                            + String.join(", ", kind.subList(1, kind.size())) + "); " + text + " is " + actual + ": " + signature(ddi));
+                }
+            }
+            return;
+        }
+    }
+
     private Object call(String name, List<Object> args) {
         switch (name) {
             case "pte": {
@@ -872,12 +911,16 @@ public final class Script {
             String id = ident();
             if (accept("(")) {
                 List<Object> args = new ArrayList<>();
+                List<String> texts = new ArrayList<>();
                 if (!accept(")")) {
                     do {
+                        int from = pos;
                         args.add(expression());
+                        texts.add(src.substring(from, pos).trim());
                     } while (accept(","));
                     expect(")");
                 }
+                checkArgumentKinds(id, texts);
                 return call(id, args);
             }
             return lookup(id);

@@ -98,4 +98,17 @@ class ScriptTest {
         assertThat(e).hasMessageStartingWith("row 2, | b = Nope(1) |:");
         assertThat(e.getStackTrace()).as("a script error carries no parser frames").isEmpty();
     }
+
+    @Test
+    void aConstantOfAnotherKindIsRefusedWithTheParametersTypeAndItsNames() {
+        long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
+        vars.put("buf", va);
+        script.execute("mdl = IoAllocateMdl(buf, 0x100, FALSE, FALSE, NULL)");
+        assertThatThrownBy(() -> script.execute("MmProbeAndLockPages(mdl, IoReadAccess, UserMode)"))
+                .hasMessageContaining("accessMode (argument 2) is a KPROCESSOR_MODE (KernelMode, UserMode); IoReadAccess is a LOCK_OPERATION");
+        assertThatThrownBy(() -> script.execute("MmProbeAndLockPages(mdl, UserMode, PAGE_READWRITE)"))
+                .hasMessageContaining("operation (argument 3) is a LOCK_OPERATION").hasMessageContaining("PAGE_READWRITE is a page protection");
+        assertThatThrownBy(() -> script.execute("p = ExAllocatePoolWithTag(NormalPagePriority, 0x10, 0x74736554)"))
+                .hasMessageContaining("poolType (argument 1) is a POOL_TYPE");
+    }
 }
