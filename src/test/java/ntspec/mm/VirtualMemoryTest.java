@@ -14,10 +14,10 @@ class VirtualMemoryTest {
     private final VirtualMemory vm = t.machine.mm.vm;
 
     private RaisedException userTouch(long va, boolean write) {
-        return catchThrowableOfType(() -> {
+        return catchThrowableOfType(RaisedException.class, () -> {
             if (write) t.machine.mm.writeByte(va, 1, true);
             else t.machine.mm.readByte(va, true);
-        }, RaisedException.class);
+        });
     }
 
     @Test

@@ -27,6 +27,10 @@ import ntspec.random.Harness.Pick;
  * README). A shrunk failure prints the sequence as driver code: it becomes a scenario.
  */
 class RandomDdiSequencesTest {
+    static {
+        // jqwik logs at INFO that its edge cases outnumber the tries: expected here, and noise in the build.
+        java.util.logging.Logger.getLogger("net.jqwik").setLevel(java.util.logging.Level.WARNING);
+    }
 
     @Property(seed = "20261125", shrinking = ShrinkingMode.BOUNDED)
     void randomDdiSequencesKeepTheMachineConsistent(@ForAll("machines") Machine.Config config,
