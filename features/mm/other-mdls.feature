@@ -134,3 +134,17 @@ Feature: MDLs that are not probed: nonpaged pool, partial MDLs and pages allocat
       | second = MmGetSystemAddressForMdlSafe(part, NormalPagePriority) |
     Then pte(second)->PageFrameNumber is MmGetMdlPfnArray(mdl)[3]
     And SystemPtesInUse is ptes0 + 1
+
+  Scenario: the PFN array follows the 0x30-byte header, and a pool tag written as C writes it reads back the same
+    # Expressions are a small C: sizeof of the x64 structures, * / % << >>, comparisons, && ||,
+    # and character constants as MSVC reads them ('tseT' is the tag pool dumps show as "Test").
+    Given a user process "app"
+    And "app" allocates 0x2000 of PAGE_READWRITE memory as buf
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)  |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)      |
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x20, 'tseT') |
+    Then db(mdl + sizeof(MDL)) is MmGetMdlPfnArray(mdl)[0] & 0xFF
+    And pool(p)->Tag is 'tseT'
+    And db(p - 0x10 + 4) is 'T'
+    And mdl->ByteCount / 0x1000 == 2 && mdl->ByteCount >> 12 <= 2 is 1

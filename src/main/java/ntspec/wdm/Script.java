@@ -638,6 +638,24 @@ public final class Script {
         }
     }
 
+    /** sizeof(T) for the x64 structures and scalar types a driver names. */
+    private static long sizeOf(String type) {
+        switch (type) {
+            case "UCHAR", "CHAR", "BOOLEAN": return 1;
+            case "USHORT", "SHORT", "CSHORT", "WCHAR": return 2;
+            case "ULONG", "LONG", "NTSTATUS", "KIRQL_ULONG": return 4;
+            case "ULONG_PTR", "LONG_PTR", "SIZE_T", "PVOID", "PFN_NUMBER", "ULONG64", "LONGLONG", "ULONGLONG", "PMDL", "PIRP": return 8;
+            default:
+        }
+        String name = type.startsWith("_") ? type : "_" + type;
+        var t = ntspec.debug.Symbols.type(name);
+        if (t == null) {
+            throw new ScriptException("sizeof(" + type + "): not a type this machine lays out. Accepted: "
+                    + String.join(", ", ntspec.debug.Symbols.types().keySet()) + ", and ULONG, ULONG_PTR, PVOID, PFN_NUMBER ...");
+        }
+        return t.size();
+    }
+
     private Object call(String name, List<Object> args) {
         switch (name) {
             case "pte": {
@@ -839,32 +857,89 @@ public final class Script {
             return id;
         }
 
+        // Precedence, loosest first: || && == != < <= > >= | & << >> + - * / % unary postfix.
         Object expression() {
+            Object v = logicalAnd();
+            while (accept("||")) {
+                boolean left = toLong(v, "left of ||") != 0;
+                Object right = logicalAnd();
+                v = left || toLong(right, "right of ||") != 0 ? 1L : 0L;
+            }
+            return v;
+        }
+
+        Object logicalAnd() {
+            Object v = equality();
+            while (accept("&&")) {
+                boolean left = toLong(v, "left of &&") != 0;
+                Object right = equality();
+                v = left && toLong(right, "right of &&") != 0 ? 1L : 0L;
+            }
+            return v;
+        }
+
+        Object equality() {
+            Object v = relational();
+            while (true) {
+                if (accept("==")) v = same(v, relational()) ? 1L : 0L;
+                else if (accept("!=")) v = same(v, relational()) ? 0L : 1L;
+                else return v;
+            }
+        }
+
+        /** Unsigned comparisons, as addresses and sizes compare. */
+        Object relational() {
             Object v = bitwise();
             while (true) {
-                if (accept("==")) v = same(v, bitwise()) ? 1L : 0L;
-                else if (accept("!=")) v = same(v, bitwise()) ? 0L : 1L;
+                if (accept("<=")) v = Long.compareUnsigned(toLong(v, "left of <="), toLong(bitwise(), "right of <=")) <= 0 ? 1L : 0L;
+                else if (accept(">=")) v = Long.compareUnsigned(toLong(v, "left of >="), toLong(bitwise(), "right of >=")) >= 0 ? 1L : 0L;
+                else if (!peekIs("<<") && accept("<")) v = Long.compareUnsigned(toLong(v, "left of <"), toLong(bitwise(), "right of <")) < 0 ? 1L : 0L;
+                else if (!peekIs(">>") && accept(">")) v = Long.compareUnsigned(toLong(v, "left of >"), toLong(bitwise(), "right of >")) > 0 ? 1L : 0L;
                 else return v;
             }
         }
 
         Object bitwise() {
+            Object v = shift();
+            while (true) {
+                if (!peekIs("||") && accept("|")) v = toLong(v, "left of |") | toLong(shift(), "right of |");
+                else if (!peekIs("&&") && accept("&")) v = toLong(v, "left of &") & toLong(shift(), "right of &");
+                else return v;
+            }
+        }
+
+        Object shift() {
             Object v = additive();
             while (true) {
-                if (accept("|")) v = toLong(v, "left of |") | toLong(additive(), "right of |");
-                else if (accept("&")) v = toLong(v, "left of &") & toLong(additive(), "right of &");
+                if (accept("<<")) v = toLong(v, "left of <<") << toLong(additive(), "right of <<");
+                else if (accept(">>")) v = toLong(v, "left of >>") >>> toLong(additive(), "right of >>");
                 else return v;
             }
         }
 
         Object additive() {
-            Object v = unary();
+            Object v = multiplicative();
             while (true) {
                 if (peekIs("->")) return v;
-                if (accept("+")) v = toLong(v, "left of +") + toLong(unary(), "right of +");
-                else if (accept("-")) v = toLong(v, "left of -") - toLong(unary(), "right of -");
+                if (accept("+")) v = toLong(v, "left of +") + toLong(multiplicative(), "right of +");
+                else if (accept("-")) v = toLong(v, "left of -") - toLong(multiplicative(), "right of -");
                 else return v;
             }
+        }
+
+        Object multiplicative() {
+            Object v = unary();
+            while (true) {
+                if (accept("*")) v = toLong(v, "left of *") * toLong(unary(), "right of *");
+                else if (accept("/")) v = Long.divideUnsigned(toLong(v, "left of /"), nonZero(toLong(unary(), "right of /")));
+                else if (accept("%")) v = Long.remainderUnsigned(toLong(v, "left of %"), nonZero(toLong(unary(), "right of %")));
+                else return v;
+            }
+        }
+
+        private long nonZero(long d) {
+            if (d == 0) throw error("division by zero");
+            return d;
         }
 
         Object unary() {
@@ -908,7 +983,21 @@ public final class Script {
                 return s;
             }
             if (Character.isDigit(c)) return number();
+            if (c == '\'') {
+                // A character constant as MSVC reads it: 'Test' is 0x54657374 (a pool tag reads "tseT").
+                int end = src.indexOf('\'', pos + 1);
+                if (end < 0 || end == pos + 1 || end - pos - 1 > 8) throw error("a character constant is 1 to 8 characters in quotes: 'Tag1'");
+                long v = 0;
+                for (int i = pos + 1; i < end; i++) v = (v << 8) | (src.charAt(i) & 0xFF);
+                pos = end + 1;
+                return v;
+            }
             String id = ident();
+            if (id.equals("sizeof") && accept("(")) {
+                String type = ident();
+                expect(")");
+                return sizeOf(type);
+            }
             if (accept("(")) {
                 List<Object> args = new ArrayList<>();
                 List<String> texts = new ArrayList<>();

@@ -111,4 +111,22 @@ class ScriptTest {
         assertThatThrownBy(() -> script.execute("p = ExAllocatePoolWithTag(NormalPagePriority, 0x10, 0x74736554)"))
                 .hasMessageContaining("poolType (argument 1) is a POOL_TYPE");
     }
+
+    @Test
+    void cOperatorsWithCPrecedenceCharacterConstantsAndSizeof() {
+        assertThat(script.evaluateLong("1 + 2 * 3")).isEqualTo(7);
+        assertThat(script.evaluateLong("(1 + 2) * 3")).isEqualTo(9);
+        assertThat(script.evaluateLong("0x1000 >> 4 | 1 << 1")).isEqualTo(0x102);
+        assertThat(script.evaluateLong("17 % 5 + 17 / 5")).isEqualTo(5);
+        assertThat(script.evaluateLong("1 < 2 && 3 >= 3")).isEqualTo(1);
+        assertThat(script.evaluateLong("0 || 2 > 3")).isEqualTo(0);
+        assertThat(script.evaluateLong("0xFFFFFFFFFFFFF000 > 0x1000")).as("unsigned, as addresses compare").isEqualTo(1);
+        assertThat(script.evaluateLong("'Test'")).isEqualTo(0x54657374L);
+        assertThat(script.evaluateLong("sizeof(MDL)")).isEqualTo(0x30);
+        assertThat(script.evaluateLong("sizeof(IRP)")).isEqualTo(0xD0);
+        assertThat(script.evaluateLong("sizeof(IO_STACK_LOCATION)")).isEqualTo(0x48);
+        assertThat(script.evaluateLong("sizeof(PFN_NUMBER)")).isEqualTo(8);
+        assertThatThrownBy(() -> script.evaluateLong("1 / 0")).hasMessageContaining("division by zero");
+        assertThatThrownBy(() -> script.evaluateLong("sizeof(NOPE)")).hasMessageContaining("not a type this machine lays out");
+    }
 }
