@@ -65,3 +65,11 @@ Feature: Special Pool: an overrun or a use after free of the driver's pool fault
       | RtlFillMemory(p, 0x3A, 0x41)                              |
       | ExFreePool(p)                                             |
     Then the machine is running
+
+  Scenario: one byte stored past the end through a typed pointer: 0xD6 at that store
+    Given Driver Verifier is enabled for "Pool.sys" with standard settings
+    When "Pool.sys" runs:
+      | p = ExAllocatePoolWithTag(NonPagedPool, 0x40, 'looP') |
+      | *(PUCHAR)(p + 0x3F) = 0x41                            |
+      | *(PUCHAR)(p + 0x40) = 0x41                            |
+    Then the machine bug-checked with DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION (p + 0x40, 1, *, 0)

@@ -51,6 +51,17 @@ public final class Script {
         }
     }
 
+    /** A typed pointer, as a cast makes it: {@code (PULONG)p} is p read and written 4 bytes at a time. */
+    public record TypedPointer(long address, int size, String type) {
+    }
+
+    /** The pointer types a cast names, with the size of what they point at. */
+    private static final Map<String, Integer> POINTER_TYPES = Map.ofEntries(
+            Map.entry("PUCHAR", 1), Map.entry("PCHAR", 1), Map.entry("PBOOLEAN", 1), Map.entry("PUSHORT", 2), Map.entry("PSHORT", 2),
+            Map.entry("PWCHAR", 2), Map.entry("PULONG", 4), Map.entry("PLONG", 4), Map.entry("PULONG_PTR", 8), Map.entry("PLONG_PTR", 8),
+            Map.entry("PULONG64", 8), Map.entry("PULONGLONG", 8), Map.entry("PSIZE_T", 8), Map.entry("PPFN_NUMBER", 8),
+            Map.entry("PVOID*", 8));
+
     /** The error of one statement of a table, named by its row: "row 3, | x = Foo() |: ...". */
     public static ScriptException inRow(int row, String statement, ScriptException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("row ")) return e;
@@ -307,6 +318,20 @@ public final class Script {
             String e = st.substring(6).trim();
             return new Returned(e.isEmpty() ? null : evaluate(e));
         }
+        if (st.startsWith("*")) {
+            // *(PUCHAR)(p + 3) = 0x44: a store through a typed pointer, as the driver's code makes it.
+            Parser p = new Parser(st);
+            p.expect("*");
+            Object target = p.unary();
+            if (!(target instanceof TypedPointer tp) || !p.accept("=") || p.peekIs("=")) {
+                throw p.error("a store through a pointer is *(PTYPE)address = value, as in *(PUCHAR)(p + 3) = 0x44");
+            }
+            long value = toLong(p.expression(), "the value stored");
+            p.end();
+            if (debugger) throw new ScriptException("a Then step only reads the machine; store in a When step");
+            machine.mm.write(tp.address(), tp.size(), value);
+            return value;
+        }
         java.util.regex.Matcher store = FIELD_ASSIGNMENT.matcher(statement);
         if (store.matches()) {
             Object target = evaluate(store.group(1));
@@ -359,6 +384,7 @@ public final class Script {
         if (v instanceof PteView pv) return pv.value();
         if (v instanceof PfnArray a) return a.address();
         if (v instanceof ArrayRef a) return a.address();
+        if (v instanceof TypedPointer tp) return tp.address();
         if (v instanceof Handle h) return h.value();
         if (v instanceof IoFunc.Request r) return r.handle.value();
         throw new ScriptException(what + " is " + describe(v) + ", not a number or an object with an address");
@@ -528,6 +554,7 @@ public final class Script {
 
     /** Element {@code index} of an indexed value: a PFN array, an array member, a list. */
     private Object element(Object v, long index) {
+        if (v instanceof TypedPointer tp) return readMemory(tp.address() + index * tp.size(), tp.size());
         if (v instanceof PfnArray a) return debugger ? readMemory(a.address() + 8 * index, 8) : a.get(index);
         if (v instanceof ArrayRef a) {
             StructType.Field f = a.field();
@@ -943,6 +970,14 @@ public final class Script {
         }
 
         Object unary() {
+            if (accept("*")) {
+                Object target = unary();
+                if (!(target instanceof TypedPointer tp)) {
+                    throw error("* reads through a typed pointer: *(PULONG)p, *(PUCHAR)(p + 3); pointer types: "
+                            + String.join(", ", new TreeSet<>(POINTER_TYPES.keySet())));
+                }
+                return readMemory(tp.address(), tp.size());
+            }
             if (accept("~")) return ~toLong(unary(), "operand of ~");
             if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
             if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
@@ -971,6 +1006,16 @@ public final class Script {
             if (pos >= src.length()) throw error("expected a value");
             char c = src.charAt(pos);
             if (accept("(")) {
+                int afterParen = pos;
+                String type = peekIdent();
+                if (type != null && POINTER_TYPES.containsKey(type)) {
+                    ident();
+                    if (accept(")")) {
+                        Object operand = unary();
+                        return new TypedPointer(toLong(operand, "the operand of (" + type + ")"), POINTER_TYPES.get(type), type);
+                    }
+                }
+                pos = afterParen;
                 Object v = expression();
                 expect(")");
                 return v;

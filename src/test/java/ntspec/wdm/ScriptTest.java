@@ -129,4 +129,16 @@ class ScriptTest {
         assertThatThrownBy(() -> script.evaluateLong("1 / 0")).hasMessageContaining("division by zero");
         assertThatThrownBy(() -> script.evaluateLong("sizeof(NOPE)")).hasMessageContaining("not a type this machine lays out");
     }
+
+    @Test
+    void typedPointersReadAndWriteMemoryAsTheDriversCodeDoes() {
+        t.asDriver(() -> script.execute("p = ExAllocatePoolWithTag(NonPagedPool, 0x20, 'tseT')"));
+        t.asDriver(() -> script.execute("*(PULONG)p = 0x11223344"));
+        t.asDriver(() -> script.execute("*(PUCHAR)(p + 4) = 0x55"));
+        assertThat(script.evaluateLong("*(PULONG)p")).isEqualTo(0x11223344L);
+        assertThat(script.evaluateLong("*(PUCHAR)(p + 1)")).isEqualTo(0x33);
+        assertThat(script.evaluateLong("((PUSHORT)p)[1]")).isEqualTo(0x1122);
+        assertThat(script.evaluateLong("((PUCHAR)p)[4]")).isEqualTo(0x55);
+        assertThatThrownBy(() -> script.evaluateLong("*p")).hasMessageContaining("typed pointer");
+    }
 }
