@@ -302,8 +302,97 @@ public final class Script {
      * (a store into a structure the driver owns, e.g. {@code mdl->MdlFlags = mdl->MdlFlags |
      * MDL_MAPPING_CAN_FAIL}); returns the value (null for VOID).
      */
+    /** The code the innermost running __except block caught, or null outside one. */
+    private Integer exceptionCode;
+
+    /** The text of the {...} block starting at src[open], and where it ends (the index after '}'). */
+    private static int blockEnd(String src, int open) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = open; i < src.length(); i++) {
+            char c = src.charAt(i);
+            if (c == '"') quoted = !quoted;
+            if (quoted) continue;
+            if (c == '{') depth++;
+            else if (c == '}' && --depth == 0) return i + 1;
+        }
+        throw new ScriptException("a block has no closing }: " + src);
+    }
+
+    /** The statements of a block "{ a; b }", split at the semicolons outside parentheses and quotes. */
+    private static List<String> blockStatements(String block) {
+        List<String> out = new ArrayList<>();
+        String inner = block.substring(1, block.length() - 1);
+        int depth = 0;
+        boolean quoted = false;
+        int from = 0;
+        for (int i = 0; i < inner.length(); i++) {
+            char c = inner.charAt(i);
+            if (c == '"') quoted = !quoted;
+            if (quoted) continue;
+            if (c == '(' || c == '{') depth++;
+            else if (c == ')' || c == '}') depth--;
+            else if (c == ';' && depth == 0) {
+                if (!inner.substring(from, i).isBlank()) out.add(inner.substring(from, i).trim());
+                from = i + 1;
+            }
+        }
+        if (!inner.substring(from).isBlank()) out.add(inner.substring(from).trim());
+        return out;
+    }
+
+    /**
+     * {@code __try { a; b } __except (EXCEPTION_EXECUTE_HANDLER) { c }} in one row: the statements of
+     * the __try block run inside the driver's own structured exception handler; a raised status runs
+     * the __except block, where GetExceptionCode() is that status. A return inside either block
+     * returns from the routine.
+     */
+    private Object tryExcept(String st) {
+        int open = st.indexOf('{');
+        if (open < 0) throw new ScriptException("__try needs a block: __try { statements } __except (EXCEPTION_EXECUTE_HANDLER) { statements }");
+        int end = blockEnd(st, open);
+        List<String> body = blockStatements(st.substring(open, end));
+        String rest = st.substring(end).trim();
+        if (!rest.startsWith("__except")) throw new ScriptException("a __try block is followed by __except (EXCEPTION_EXECUTE_HANDLER) { ... }");
+        int hOpen = rest.indexOf('{');
+        if (hOpen < 0) throw new ScriptException("__except needs a block: __except (EXCEPTION_EXECUTE_HANDLER) { statements }");
+        String filter = rest.substring("__except".length(), hOpen).trim();
+        if (!filter.isEmpty() && !filter.equals("(EXCEPTION_EXECUTE_HANDLER)") && !filter.equals("(1)")) {
+            throw new ScriptException("the only __except filter taken is (EXCEPTION_EXECUTE_HANDLER): " + filter);
+        }
+        int hEnd = blockEnd(rest, hOpen);
+        if (!rest.substring(hEnd).isBlank()) throw new ScriptException("nothing may follow the __except block: " + rest.substring(hEnd));
+        List<String> handler = blockStatements(rest.substring(hOpen, hEnd));
+        Object[] result = {null};
+        wdm.__try(() -> {
+            for (String b : body) {
+                Object r = execute(b);
+                if (r instanceof Returned) {
+                    result[0] = r;
+                    return;
+                }
+            }
+        }, code -> {
+            Integer saved = exceptionCode;
+            exceptionCode = code;
+            try {
+                for (String h : handler) {
+                    Object r = execute(h);
+                    if (r instanceof Returned) {
+                        result[0] = r;
+                        return;
+                    }
+                }
+            } finally {
+                exceptionCode = saved;
+            }
+        });
+        return result[0];
+    }
+
     public Object execute(String statement) {
         String st = statement.trim();
+        if (st.startsWith("__try")) return tryExcept(st);
         if (st.startsWith("if") && st.length() > 2 && (st.charAt(2) == '(' || Character.isWhitespace(st.charAt(2)))) {
             Parser p = new Parser(st);
             p.pos = 2;
@@ -724,6 +813,11 @@ public final class Script {
             case "NT_ERROR": {
                 expectArgs(name, args, 1, "NT_ERROR(Status)");
                 return NtStatus.NT_ERROR((int) toLong(args.get(0), "NT_ERROR's argument")) ? 1L : 0L;
+            }
+            case "GetExceptionCode": {
+                expectArgs(name, args, 0, "GetExceptionCode(), inside an __except block");
+                if (exceptionCode == null) throw new ScriptException("GetExceptionCode() is only valid inside an __except block");
+                return (long) exceptionCode;
             }
             case "CTL_CODE": {
                 expectArgs(name, args, 4, "CTL_CODE(DeviceType, Function, Method, Access)");

@@ -236,6 +236,11 @@ public class Wdm implements WdmConstants {
                 () -> nt().ExAllocatePoolWithTag(poolType, numberOfBytes, tag));
     }
 
+    /** ExAllocatePool(PoolType, NumberOfBytes): the wdm.h macro, ExAllocatePoolWithTag with the tag 'enoN' ("None"). */
+    public long ExAllocatePool(int poolType, long numberOfBytes) {
+        return ExAllocatePoolWithTag(poolType, numberOfBytes, 0x656E6F4E);
+    }
+
     public void ExFreePoolWithTag(long p, int tag) {
         ddiVoid("ExFreePoolWithTag", hex(p) + ", " + hex(tag), () -> machine.mm.pool.ExFreePoolWithTag(p, tag));
     }

@@ -56,7 +56,13 @@ public final class DriverSteps {
                     });
                 }
             };
-            if (insideTry) world.driver().__try(body, code -> world.driverTryCaught = code);
+            if (insideTry) {
+                world.names.put("caughtStatus", 0L);
+                world.driver().__try(body, code -> {
+                    world.driverTryCaught = code;
+                    world.names.put("caughtStatus", (long) code);
+                });
+            }
             else body.run();
         });
     }

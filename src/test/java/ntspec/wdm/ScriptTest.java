@@ -141,4 +141,15 @@ class ScriptTest {
         assertThat(script.evaluateLong("((PUCHAR)p)[4]")).isEqualTo(0x55);
         assertThatThrownBy(() -> script.evaluateLong("*p")).hasMessageContaining("typed pointer");
     }
+
+    @Test
+    void tryExceptRunsTheHandlerWithTheCaughtCodeAndExAllocatePoolIsTheMacro() {
+        t.asDriver(() -> script.execute("__try { x = 1; MmProbeAndLockPages(NULL, KernelMode, IoReadAccess); x = 2 }"
+                + " __except (EXCEPTION_EXECUTE_HANDLER) { code = GetExceptionCode() }"));
+        assertThat(vars.get("x")).isEqualTo(1L);
+        assertThat(script.evaluateLong("code")).isEqualTo(script.evaluateLong("STATUS_ACCESS_VIOLATION"));
+        assertThatThrownBy(() -> script.evaluateLong("GetExceptionCode()")).hasMessageContaining("only valid inside an __except block");
+        t.asDriver(() -> script.execute("p = ExAllocatePool(NonPagedPool, 0x20)"));
+        assertThat(script.evaluateLong("pool(p)->Tag")).isEqualTo(script.evaluateLong("'enoN'"));
+    }
 }
