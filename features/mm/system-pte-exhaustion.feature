@@ -95,3 +95,18 @@ Feature: Mapping when the system-PTE pool runs low: NULL, or NO_MORE_SYSTEM_PTES
       | one = MmGetSystemAddressForMdlSafe(big, HighPagePriority)   |
     When the driver calls MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, TRUE, HighPagePriority)
     Then the machine bug-checked with DRIVER_USED_EXCESSIVE_PTES (*, 3, 1, 4)
+
+  Scenario: an exhaustion loop in one row: a 4-PTE pool gives four one-page mappings, then NULL
+    # The loop maps the same locked page again and again (each kernel mapping takes a system PTE)
+    # until MmMapLockedPagesSpecifyCache returns NULL; the bound keeps a mistake from running away.
+    Given the machine has 4 system PTEs
+    And a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    When the driver calls:
+      | mdl = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL)                                                                        |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)                                                                            |
+      | n = 0                                                                                                                       |
+      | while (n < 100 && MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, NULL, FALSE, HighPagePriority) != NULL) n = n + 1 |
+    Then n is 4
+    And FreeSystemPtes is 0
+    And the machine is running

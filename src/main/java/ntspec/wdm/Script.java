@@ -390,10 +390,61 @@ public final class Script {
         return result[0];
     }
 
+    /** Most iterations a loop row may make: a loop that runs away is a mistake in the scenario. */
+    static final int LOOP_BOUND = 1_000_000;
+
+    /** Runs a statement or a { a; b } block; a Returned ends it. */
+    private Object runBody(String body) {
+        String b = body.trim();
+        if (!b.startsWith("{")) return execute(b);
+        int end = blockEnd(b, 0);
+        if (!b.substring(end).isBlank()) throw new ScriptException("unexpected text after a block: " + b.substring(end));
+        for (String st : blockStatements(b.substring(0, end))) {
+            Object r = execute(st);
+            if (r instanceof Returned) return r;
+        }
+        return null;
+    }
+
+    /** Splits "X else Y" at the else that belongs to this if (outside blocks, parentheses and quotes); {X, Y or null}. */
+    private static String[] splitElse(String rest) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (c == '"') quoted = !quoted;
+            if (quoted) continue;
+            if (c == '(' || c == '{') depth++;
+            else if (c == ')' || c == '}') depth--;
+            else if (depth == 0 && rest.startsWith("else", i) && i > 0 && (Character.isWhitespace(rest.charAt(i - 1)) || rest.charAt(i - 1) == '}')
+                    && (i + 4 == rest.length() || !Character.isLetterOrDigit(rest.charAt(i + 4)))) {
+                return new String[] {rest.substring(0, i).trim(), rest.substring(i + 4).trim()};
+            }
+        }
+        return new String[] {rest.trim(), null};
+    }
+
+    /** The (...) after a keyword at src[from]: {its inside, the index after ')'}. */
+    private static String[] parenthesized(String st, int from) {
+        int open = st.indexOf('(', from);
+        if (open < 0) throw new ScriptException("expected ( after " + st.substring(0, from).trim());
+        int depth = 0;
+        for (int i = open; i < st.length(); i++) {
+            if (st.charAt(i) == '(') depth++;
+            else if (st.charAt(i) == ')' && --depth == 0) return new String[] {st.substring(open + 1, i), String.valueOf(i + 1)};
+        }
+        throw new ScriptException("unbalanced parentheses: " + st);
+    }
+
+    private static boolean keyword(String st, String word) {
+        return st.startsWith(word) && st.length() > word.length()
+                && (st.charAt(word.length()) == '(' || Character.isWhitespace(st.charAt(word.length())));
+    }
+
     public Object execute(String statement) {
         String st = statement.trim();
         if (st.startsWith("__try")) return tryExcept(st);
-        if (st.startsWith("if") && st.length() > 2 && (st.charAt(2) == '(' || Character.isWhitespace(st.charAt(2)))) {
+        if (keyword(st, "if")) {
             Parser p = new Parser(st);
             p.pos = 2;
             p.expect("(");
@@ -401,7 +452,33 @@ public final class Script {
             p.expect(")");
             String rest = st.substring(p.pos).trim();
             if (rest.isEmpty()) throw p.error("an if needs a statement after its condition, as in: if (Irp->PendingReturned) IoMarkIrpPending(Irp)");
-            return toLong(cond, "the if condition") != 0 ? execute(rest) : null;
+            String[] branches = splitElse(rest);
+            if (toLong(cond, "the if condition") != 0) return runBody(branches[0]);
+            return branches[1] == null ? null : runBody(branches[1]);
+        }
+        if (keyword(st, "while")) {
+            String[] c = parenthesized(st, 5);
+            String body = st.substring(Integer.parseInt(c[1])).trim();
+            for (int n = 0; ; n++) {
+                if (n == LOOP_BOUND) throw new ScriptException("a loop ran " + LOOP_BOUND + " times: give it a bound (while (i < 100) ...)");
+                if (toLong(evaluate(c[0]), "the while condition") == 0) return null;
+                Object r = runBody(body);
+                if (r instanceof Returned) return r;
+            }
+        }
+        if (keyword(st, "for")) {
+            String[] c = parenthesized(st, 3);
+            String[] parts = c[0].split(";", -1);
+            if (parts.length != 3) throw new ScriptException("a for is for (init; condition; step) { statements }");
+            String body = st.substring(Integer.parseInt(c[1])).trim();
+            if (!parts[0].isBlank()) execute(parts[0]);
+            for (int n = 0; ; n++) {
+                if (n == LOOP_BOUND) throw new ScriptException("a loop ran " + LOOP_BOUND + " times: give it a bound (for (i = 0; i < 100; i = i + 1) ...)");
+                if (!parts[1].isBlank() && toLong(evaluate(parts[1]), "the for condition") == 0) return null;
+                Object r = runBody(body);
+                if (r instanceof Returned) return r;
+                if (!parts[2].isBlank()) execute(parts[2]);
+            }
         }
         if (st.equals("return") || st.startsWith("return ") || st.startsWith("return(")) {
             String e = st.substring(6).trim();

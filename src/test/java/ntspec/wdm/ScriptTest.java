@@ -152,4 +152,18 @@ class ScriptTest {
         t.asDriver(() -> script.execute("p = ExAllocatePool(NonPagedPool, 0x20)"));
         assertThat(script.evaluateLong("pool(p)->Tag")).isEqualTo(script.evaluateLong("'enoN'"));
     }
+
+    @Test
+    void ifElseBlocksAndBoundedLoops() {
+        script.execute("s = 0");
+        script.execute("for (i = 0; i < 10; i = i + 1) { s = s + i; t2 = i }");
+        assertThat(script.evaluateLong("s")).isEqualTo(45);
+        script.execute("while (s > 40) s = s - 1");
+        assertThat(script.evaluateLong("s")).isEqualTo(40);
+        script.execute("if (s == 40) { a = 1; b = 2 } else { a = 3 }");
+        assertThat(script.evaluateLong("a + b")).isEqualTo(3);
+        script.execute("if (s != 40) a = 7 else a = 8");
+        assertThat(script.evaluateLong("a")).isEqualTo(8);
+        assertThatThrownBy(() -> script.execute("while (1) s = s + 1")).hasMessageContaining("give it a bound");
+    }
 }
