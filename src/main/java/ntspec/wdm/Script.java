@@ -776,7 +776,8 @@ public final class Script {
         return best != null && bestDistance <= Math.max(2, name.length() / 3) ? "; did you mean " + best + "?" : "";
     }
 
-    private static int distance(String a, String b) {
+    /** Levenshtein distance, for did-you-mean suggestions. */
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

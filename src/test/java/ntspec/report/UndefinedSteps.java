@@ -60,26 +60,10 @@ public final class UndefinedSteps implements ConcurrentEventListener {
         // An example is compared up to the step's length: its arguments may run on past what was typed.
         String t = text.toLowerCase();
         List<String> nearest = catalogue.stream()
-                .sorted(Comparator.comparingInt((String c) -> distance(t, c.toLowerCase().substring(0, Math.min(c.length(), t.length())))))
+                .sorted(Comparator.comparingInt((String c) -> ntspec.wdm.Script.distance(t, c.toLowerCase().substring(0, Math.min(c.length(), t.length())))))
                 .limit(3).toList();
         StringBuilder b = new StringBuilder("ntspec: undefined step \"" + text + "\" at " + where + ". Nearest steps of the vocabulary:");
         for (String n : nearest) b.append("\n    ").append(n);
         return b.append("\n  (README.md, \"Step vocabulary\", lists every step with an example; no Java is needed)").toString();
-    }
-
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
