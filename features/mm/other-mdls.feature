@@ -148,3 +148,6 @@ Feature: MDLs that are not probed: nonpaged pool, partial MDLs and pages allocat
     And pool(p)->Tag is 'tseT'
     And db(p - 0x10 + 4) is 'T'
     And mdl->ByteCount / 0x1000 == 2 && mdl->ByteCount >> 12 <= 2 is 1
+    And mdl->StartVa is PAGE_ALIGN(buf)
+    And MmGetMdlByteOffset(mdl) is BYTE_OFFSET(buf)
+    And app->NumberOfLockedPages is ADDRESS_AND_SIZE_TO_SPAN_PAGES(buf, mdl->ByteCount)

@@ -892,6 +892,27 @@ public final class Script {
                 expectArgs(name, args, 1, "NT_ERROR(Status)");
                 return NtStatus.NT_ERROR((int) toLong(args.get(0), "NT_ERROR's argument")) ? 1L : 0L;
             }
+            // wdm.h's address and size macros.
+            case "PAGE_ALIGN": {
+                expectArgs(name, args, 1, "PAGE_ALIGN(Va)");
+                return toLong(args.get(0), "PAGE_ALIGN's argument") & ~0xFFFL;
+            }
+            case "BYTE_OFFSET": {
+                expectArgs(name, args, 1, "BYTE_OFFSET(Va)");
+                return toLong(args.get(0), "BYTE_OFFSET's argument") & 0xFFFL;
+            }
+            case "BYTES_TO_PAGES": {
+                expectArgs(name, args, 1, "BYTES_TO_PAGES(Size)");
+                return (toLong(args.get(0), "BYTES_TO_PAGES's argument") + 0xFFF) >>> 12;
+            }
+            case "ROUND_TO_PAGES": {
+                expectArgs(name, args, 1, "ROUND_TO_PAGES(Size)");
+                return (toLong(args.get(0), "ROUND_TO_PAGES's argument") + 0xFFF) & ~0xFFFL;
+            }
+            case "ADDRESS_AND_SIZE_TO_SPAN_PAGES": {
+                expectArgs(name, args, 2, "ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Size)");
+                return ntspec.mm.MmLayout.spanPages(toLong(args.get(0), "Va"), toLong(args.get(1), "Size"));
+            }
             case "GetExceptionCode": {
                 expectArgs(name, args, 0, "GetExceptionCode(), inside an __except block");
                 if (exceptionCode == null) throw new ScriptException("GetExceptionCode() is only valid inside an __except block");

@@ -166,4 +166,13 @@ class ScriptTest {
         assertThat(script.evaluateLong("a")).isEqualTo(8);
         assertThatThrownBy(() -> script.execute("while (1) s = s + 1")).hasMessageContaining("give it a bound");
     }
+
+    @Test
+    void wdmAddressAndSizeMacros() {
+        assertThat(script.evaluateLong("PAGE_ALIGN(0x12345)")).isEqualTo(0x12000);
+        assertThat(script.evaluateLong("BYTE_OFFSET(0x12345)")).isEqualTo(0x345);
+        assertThat(script.evaluateLong("BYTES_TO_PAGES(0x1001)")).isEqualTo(2);
+        assertThat(script.evaluateLong("ROUND_TO_PAGES(0x1001)")).isEqualTo(0x2000);
+        assertThat(script.evaluateLong("ADDRESS_AND_SIZE_TO_SPAN_PAGES(0xFFF, 2)")).isEqualTo(2);
+    }
 }
