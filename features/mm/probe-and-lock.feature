@@ -205,3 +205,28 @@ Feature: MmProbeAndLockPages probes, makes resident and locks; it never maps
     And app->NumberOfLockedPages is 0
     And CurrentProcess is app
     And the driver reads "other's data" at va
+
+  Scenario: MmIsAddressValid and MmGetPhysicalAddress read the PTE and touch nothing: a trimmed page is not valid until locked
+    # https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmisaddressvalid
+    # https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmgetphysicaladdress
+    Given a user process "app"
+    And "app" allocates 0x1000 of PAGE_READWRITE memory as buf
+    And "app" writes "resident" at buf+0x10
+    And the working set of "app" is trimmed to the paging file
+    And PageFaults is noted as faults0
+    When the driver calls:
+      | before = MmIsAddressValid(buf)                       |
+      | pa0 = MmGetPhysicalAddress(buf + 0x10)               |
+      | mdl = IoAllocateMdl(buf, 0x1000, FALSE, FALSE, NULL) |
+      | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)     |
+      | after = MmIsAddressValid(buf)                        |
+      | pa = MmGetPhysicalAddress(buf + 0x10)                |
+      | me = KeGetCurrentThread()                            |
+      | proc = IoGetCurrentProcess()                         |
+    Then before is 0
+    And pa0 is 0
+    And after is 1
+    And pa is (MmGetMdlPfnArray(mdl)[0] << 12) + 0x10
+    And me->Tcb.Process is proc
+    And proc is app
+    And PageFaults is faults0 + 1

@@ -213,6 +213,37 @@ public class Wdm implements WdmConstants {
         return (EProcess) machine.kernel.currentProcess();
     }
 
+    /** IoGetCurrentProcess: the same as PsGetCurrentProcess. */
+    public EProcess IoGetCurrentProcess() {
+        return PsGetCurrentProcess();
+    }
+
+    /** KeGetCurrentThread: the thread running on the current processor. */
+    public ntspec.ke.KThread KeGetCurrentThread() {
+        return machine.kernel.currentThread();
+    }
+
+    /**
+     * MmIsAddressValid: TRUE when a reference to va would not fault, that is its PTE is valid in the
+     * current address space; it touches nothing, so a paged-out page is FALSE
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmisaddressvalid).
+     */
+    public boolean MmIsAddressValid(long virtualAddress) {
+        return ddi("MmIsAddressValid", hex(virtualAddress),
+                () -> ntspec.hw.Pte.isValid(machine.mm.readPte(virtualAddress)));
+    }
+
+    /**
+     * MmGetPhysicalAddress: the physical address va maps to in the current address space, 0 when no
+     * valid PTE maps it (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmgetphysicaladdress).
+     */
+    public long MmGetPhysicalAddress(long baseAddress) {
+        return ddiReturning("MmGetPhysicalAddress", hex(baseAddress), () -> {
+            long pte = machine.mm.readPte(baseAddress);
+            return ntspec.hw.Pte.isValid(pte) ? (ntspec.hw.Pte.pfn(pte) << 12) | (baseAddress & 0xFFF) : 0L;
+        });
+    }
+
     public void KeStackAttachProcess(EProcess process, KApcState apcState) {
         ddiVoid("KeStackAttachProcess", process == null ? "NULL" : process.name, () -> machine.kernel.KeStackAttachProcess(process, apcState));
     }
