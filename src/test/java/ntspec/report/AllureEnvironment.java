@@ -16,7 +16,8 @@ import ntspec.Machine;
  * at the end of the run it writes {@code environment.properties} (JDK, commit, the Windows modelled,
  * the default machine) and {@code categories.json} (unexpected bug check, simulator defect, undefined
  * step, scenario script error, expectation not met, in that order of precedence) into the Allure
- * results directory (https://allurereport.org/docs/how-it-works-environment-file/,
+ * results directory, and restores the history kept by {@link AllureHistory} so the trend survives
+ * {@code mvn clean} (https://allurereport.org/docs/how-it-works-environment-file/,
  * https://allurereport.org/docs/categories/).
  */
 public final class AllureEnvironment implements ConcurrentEventListener {
@@ -31,13 +32,15 @@ public final class AllureEnvironment implements ConcurrentEventListener {
             """;
 
     private final Path results;
+    private final Path history;
 
     public AllureEnvironment() {
-        this(Paths.get(System.getProperty("allure.results.directory", "allure-results")));
+        this(Paths.get(System.getProperty("allure.results.directory", "allure-results")), AllureHistory.STORE);
     }
 
-    AllureEnvironment(Path results) {
+    AllureEnvironment(Path results, Path history) {
         this.results = results;
+        this.history = history;
     }
 
     @Override
@@ -50,6 +53,7 @@ public final class AllureEnvironment implements ConcurrentEventListener {
             Files.createDirectories(results);
             Files.writeString(results.resolve("categories.json"), CATEGORIES, StandardCharsets.UTF_8);
             Files.writeString(results.resolve("environment.properties"), environment(), StandardCharsets.UTF_8);
+            AllureHistory.restore(history, results);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the Allure environment into " + results, e);
         }

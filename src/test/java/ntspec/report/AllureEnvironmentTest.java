@@ -13,7 +13,7 @@ class AllureEnvironmentTest {
 
     @Test
     void writesTheEnvironmentAndCategoriesIntoTheResultsDirectory() throws Exception {
-        new AllureEnvironment(dir.resolve("allure-results")).write();
+        new AllureEnvironment(dir.resolve("allure-results"), dir.resolve(".allure-history")).write();
         String env = Files.readString(dir.resolve("allure-results/environment.properties"));
         assertThat(env).contains("Windows.modelled=Windows 10/11 x64").contains("Machine.defaults=4 GiB, 2 processors").contains("JDK=");
         String categories = Files.readString(dir.resolve("allure-results/categories.json"));
