@@ -1,25 +1,32 @@
 package ntspec.report;
 
-import io.cucumber.plugin.ConcurrentEventListener;
-import io.cucumber.plugin.event.EventPublisher;
-import io.cucumber.plugin.event.PickleStepTestStep;
-import io.cucumber.plugin.event.Status;
-import io.cucumber.plugin.event.TestStepFinished;
+import io.cucumber.gherkin.GherkinParser;
+import io.cucumber.messages.types.Envelope;
+import io.cucumber.messages.types.FeatureChild;
+import io.cucumber.messages.types.Pickle;
+import io.cucumber.messages.types.PickleStep;
+import io.cucumber.messages.types.Scenario;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * Cucumber plugin for scenario authors: an undefined (misspelt) step is reported on the console
- * with the nearest entries of the README's step vocabulary, since Cucumber's own message offers a
- * Java snippet, which a Gherkin author has no use for.
+ * What a scenario author sees for an undefined (misspelt) step: the step, where it is, and the
+ * nearest entries of the README's step vocabulary. Cucumber's own message offers a Java snippet,
+ * which a Gherkin author has no use for; the glue's last @After hook (see Hooks) fails an undefined
+ * scenario with this text instead, so it is the failure in the console, failsafe's report and
+ * Allure (category "Undefined step").
  */
-public final class UndefinedSteps implements ConcurrentEventListener {
+public final class UndefinedSteps {
     private static final Pattern ROW = Pattern.compile("^\\| `(.+?)` \\|");
     private final List<String> catalogue;
 
@@ -46,17 +53,61 @@ public final class UndefinedSteps implements ConcurrentEventListener {
         return out;
     }
 
-    @Override
-    public void setEventPublisher(EventPublisher publisher) {
-        publisher.registerHandlerFor(TestStepFinished.class, event -> {
-            if (event.getResult().getStatus() == Status.UNDEFINED && event.getTestStep() instanceof PickleStepTestStep step) {
-                System.out.println(advice(step.getStep().getText(), step.getUri() + ":" + step.getStep().getLine()));
+    /**
+     * The first step of the scenario named {@code scenarioName} in {@code feature} (for an outline,
+     * the example whose row is on {@code line}) that no step definition accepts, as {@code text} and
+     * {@code uri:line}; null when every step has a definition.
+     */
+    public static String[] firstUndefined(URI feature, String scenarioName, int line, List<Pattern> glue) {
+        GherkinParser parser = GherkinParser.builder().includeSource(false).includeGherkinDocument(true).includePickles(true).build();
+        Path path;
+        try {
+            path = Path.of(feature);
+        } catch (RuntimeException e) {
+            path = Path.of(feature.getSchemeSpecificPart());
+        }
+        List<Envelope> envelopes;
+        try (Stream<Envelope> stream = parser.parse(path)) {
+            envelopes = stream.toList();
+        } catch (IOException e) {
+            return null;
+        }
+        Map<String, Long> lines = new HashMap<>();
+        for (Envelope e : envelopes) e.getGherkinDocument().flatMap(d -> d.getFeature()).ifPresent(f -> index(f.getChildren(), lines));
+        for (Envelope e : envelopes) {
+            if (e.getGherkinDocument().isPresent()) continue;
+            Pickle pickle = e.getPickle().orElse(null);
+            if (pickle == null || !pickle.getName().equals(scenarioName)) continue;
+            if (pickle.getAstNodeIds().stream().noneMatch(id -> lines.getOrDefault(id, -1L) == line)) continue;
+            for (PickleStep step : pickle.getSteps()) {
+                if (glue.stream().noneMatch(p -> p.matcher(step.getText()).matches())) {
+                    long at = step.getAstNodeIds().stream().map(id -> lines.getOrDefault(id, 0L)).findFirst().orElse(0L);
+                    return new String[] {step.getText(), path + ":" + at};
+                }
             }
-        });
+        }
+        return null;
     }
 
-    /** The console advice for an undefined step: the nearest vocabulary entries and where the vocabulary is. */
-    String advice(String text, String where) {
+    private static void index(List<FeatureChild> children, Map<String, Long> lines) {
+        for (FeatureChild c : children) {
+            c.getRule().ifPresent(r -> r.getChildren().forEach(rc -> {
+                rc.getBackground().ifPresent(b -> b.getSteps().forEach(s -> lines.put(s.getId(), s.getLocation().getLine())));
+                rc.getScenario().ifPresent(sc -> index(sc, lines));
+            }));
+            c.getBackground().ifPresent(b -> b.getSteps().forEach(s -> lines.put(s.getId(), s.getLocation().getLine())));
+            c.getScenario().ifPresent(sc -> index(sc, lines));
+        }
+    }
+
+    private static void index(Scenario sc, Map<String, Long> lines) {
+        lines.put(sc.getId(), sc.getLocation().getLine());
+        sc.getSteps().forEach(s -> lines.put(s.getId(), s.getLocation().getLine()));
+        sc.getExamples().forEach(ex -> ex.getTableBody().forEach(row -> lines.put(row.getId(), row.getLocation().getLine())));
+    }
+
+    /** The failure message for an undefined step: the nearest vocabulary entries and where the vocabulary is. */
+    public String advice(String text, String where) {
         // An example is compared up to the step's length: its arguments may run on past what was typed.
         String t = text.toLowerCase();
         List<String> nearest = catalogue.stream()

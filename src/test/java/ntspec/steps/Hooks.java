@@ -94,6 +94,20 @@ public final class Hooks {
         else scenario.attach(bytes, type, name);
     }
 
+    /**
+     * An undefined (misspelt) step fails its scenario with the nearest entries of the step
+     * vocabulary instead of Cucumber's Java snippet. Runs first among the @After hooks (the highest
+     * order runs first), before anything reads the machine.
+     */
+    @After(order = 1000)
+    public void undefinedStep(Scenario scenario) {
+        if (scenario.getStatus() != io.cucumber.java.Status.UNDEFINED) return;
+        String[] step = ntspec.report.UndefinedSteps.firstUndefined(scenario.getUri(), scenario.getName(), scenario.getLine(), StepPatterns.all());
+        throw new AssertionError(step == null
+                ? "ntspec: scenario \"" + scenario.getName() + "\" has an undefined step; README.md, \"Step vocabulary\", lists every step"
+                : new ntspec.report.UndefinedSteps().advice(step[0], step[1]));
+    }
+
     @After(order = 50)
     public void unexpectedBugCheck() {
         if (!world.booted() || world.bugCheckExpected) return;
