@@ -18,6 +18,9 @@ import ntspec.mm.MmLayout;
  * Then step asserted fails the scenario.
  */
 public final class Hooks {
+    /** Events of the trace attachment: the first and last half of this many are kept. */
+    static final int TRACE_EVENTS = 5000;
+
     private final World world;
 
     public Hooks(World world) {
@@ -35,7 +38,8 @@ public final class Hooks {
         Machine m = world.machine();
         Debugger dbg = new Debugger(m);
         if (m.isHalted()) attach(scenario, "!analyze -v", dbg.analyze());
-        attach(scenario, "trace", m.trace.format());
+        // A browser shows a few thousand lines; a 2 GiB mapping writes half a million PTEs.
+        attach(scenario, "trace", m.trace.format(TRACE_EVENTS));
         StringBuilder state = new StringBuilder();
         for (Map.Entry<String, Object> e : world.names.entrySet()) {
             if (e.getValue() instanceof Mdl mdl) {

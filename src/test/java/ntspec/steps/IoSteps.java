@@ -250,7 +250,7 @@ public final class IoSteps {
                     break;
                 }
             }
-            assertThat(found).as("an event containing \"%s\" after event %d of the trace:%n%s", w, from, machine().trace.format()).isNotNegative();
+            assertThat(found).as("an event containing \"%s\" after event %d of the trace:%n%s", w, from, machine().trace.format(400)).isNotNegative();
             from = found + 1;
         }
     }

@@ -41,4 +41,28 @@ class TraceTest {
         t.asDriver(() -> t.wdm.KeBugCheckEx(0xE2, 0, 0, 0, 0));
         assertThat(t.machine.trace.events()).extracting(Trace.Event::kind).contains(Trace.Kind.DDI, Trace.Kind.BUGCHECK);
     }
+
+    @Test
+    void eventsFormatAsTheDebuggerColumnsWithUpperCaseHex() {
+        for (long v : new long[] {0, 1, 0xF, 0x10, 0xFFFFFA8000000000L, -1L, Long.MIN_VALUE, 0x8000000000103903L}) {
+            assertThat(Trace.hex(v)).isEqualTo("0x" + Long.toHexString(v).toUpperCase());
+        }
+        Trace.Event e = new Trace.Event(42, Trace.Kind.PTE, "write", 0x102000, 0xFFFFFA8000000000L, 0x104003, 3);
+        assertThat(e.format()).isEqualTo(String.format("%5d %-8s ", 42, "PTE") + "write 0x102000 0xFFFFFA8000000000 0x104003");
+        assertThat(new Trace.Event(123456, Trace.Kind.BUGCHECK, "KeBugCheckEx", 0, 0, 0, 0).format()).isEqualTo("123456 BUGCHECK KeBugCheckEx");
+    }
+
+    @Test
+    void aLongTraceKeepsItsBeginningAndEndAndCountsWhatItLeftOut() {
+        Trace t = new Trace(true);
+        t.add(Trace.Kind.DDI, "MmMapLockedPagesSpecifyCache");
+        for (int i = 0; i < 10; i++) t.pteWrite(0x1000 + 8 * i, 0xFFFFFA8000000000L + 0x1000L * i, 0x103903);
+        t.add(Trace.Kind.BUGCHECK, "KeBugCheckEx", 0x50);
+        assertThat(t.format(100)).isEqualTo(t.format());
+        String cut = t.format(4);
+        assertThat(cut.lines()).hasSize(5);
+        assertThat(cut).startsWith("    1 DDI      MmMapLockedPagesSpecifyCache\n    2 PTE ")
+                .contains("  ... 8 events left out here (8 PTE); the trace has 12 in all ...")
+                .endsWith("   12 BUGCHECK KeBugCheckEx 0x50\n");
+    }
 }
