@@ -250,7 +250,10 @@ public class Wdm implements WdmConstants {
      * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-exgetpreviousmode).
      */
     public int ExGetPreviousMode() {
-        return ddi("ExGetPreviousMode", "", () -> machine.kernel.currentThread().previousMode());
+        return ddi("ExGetPreviousMode", "", () -> {
+            ntspec.ke.KThread t = machine.kernel.currentThread();
+            return t == null ? KernelMode : t.previousMode(); // no thread at all: only the kernel runs
+        });
     }
 
     public void KeStackAttachProcess(EProcess process, KApcState apcState) {
