@@ -5,10 +5,12 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
   rules of Static Driver Verifier at run time: a violation is 0xC4 with the rule's ID as parameter
   1 (IrqlExAllocatePool 0x00020004, IrqlExApcLte2 0x00020006, IrqlExPassive 0x00020008,
   IrqlIoApcLte 0x00020009, IrqlIoPassive1 0x0002000A, IrqlIoPassive3 0x0002000C, IrqlMmApcLte
-  0x00020019: the routines the machine exposes that have a rule with a runtime ID), the
+  0x00020019, IrqlMmDispatch 0x0002001A: the routines the machine exposes that have a rule with a runtime ID), the
   address of the rule's condition as text, and its state.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/devtest/ddi-compliance-checking,
   https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irql-rules,
+  https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlmmapclte,
+  https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlmmdispatch,
   https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xc4--driver-verifier-detected-violation.
 
   Background:
@@ -62,3 +64,23 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
       | ExRaiseStatus(STATUS_UNSUCCESSFUL)        | APC_LEVEL     | IrqlExPassive | 0x00020008 |
       | IoDeleteDevice(device("\Device\Other"))   | APC_LEVEL     | IrqlIoApcLte  | 0x00020009 |
       | ProbeForWrite(buf, 0x10, 1)               | APC_LEVEL     | IrqlExApcLte2 | 0x00020006 |
+
+  @ddi:MmAllocateNonCachedMemory
+  Scenario: MmAllocateNonCachedMemory at DISPATCH_LEVEL: IrqlMmApcLte
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL)           |
+      | va = MmAllocateNonCachedMemory(0x1000) |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x00020019, *, *, 0)
+
+  @ddi:MmFreeContiguousMemory
+  Scenario: MmFreeContiguousMemory at DISPATCH_LEVEL keeps IrqlMmDispatch; above it breaks it
+    When the driver calls:
+      | a = MmAllocateContiguousMemory(0x1000, 0xFFFFFFFF) |
+      | b = MmAllocateContiguousMemory(0x1000, 0xFFFFFFFF) |
+      | KeRaiseIrql(DISPATCH_LEVEL)                        |
+      | MmFreeContiguousMemory(a)                          |
+    Then the machine is running
+    When the driver calls:
+      | KeRaiseIrql(DISPATCH_LEVEL + 1) |
+      | MmFreeContiguousMemory(b)       |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x0002001A, *, *, 0)

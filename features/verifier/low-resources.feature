@@ -3,7 +3,8 @@ Feature: Low Resources Simulation: allocations fail at a seeded rate, and only t
 
   With Low Resources Simulation (0x4) Verifier makes a verified driver's allocations fail at
   random: ExAllocatePoolWithTag, IoAllocateMdl and IoAllocateIrp return NULL, and so does
-  MmMapLockedPagesSpecifyCache (and with it MmGetSystemAddressForMdlSafe). Windows fails 6 % of
+  MmMapLockedPagesSpecifyCache (and with it MmGetSystemAddressForMdlSafe) and, since Windows Vista,
+  MmAllocateContiguousMemory(SpecifyCache). Windows fails 6 % of
   them by default; a scenario names the rate (failures in 10,000 calls) and the seed, so the same
   calls fail on every run. `!verifier` in the report shows both and the failures injected.
   Source: https://learn.microsoft.com/windows-hardware/drivers/devtest/low-resources-simulation.
@@ -75,3 +76,13 @@ Feature: Low Resources Simulation: allocations fail at a seeded rate, and only t
     And second is not NULL
     And mdl is NULL
     And mdl2 is not NULL
+
+  @ddi:MmAllocateContiguousMemory
+  Scenario: contiguous memory is among the allocations that fail: NULL, and no frame is taken
+    Given Driver Verifier is enabled for "Careful.sys" with flags 0x4, failing 10000 in 10000 calls with seed 7
+    And AvailablePages is noted as avail0
+    When "Careful.sys" runs:
+      | va = MmAllocateContiguousMemory(0x4000, 0xFFFFFFFF) |
+    Then va is NULL
+    And AvailablePages is avail0
+    And the machine is running

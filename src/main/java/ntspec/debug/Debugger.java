@@ -302,6 +302,22 @@ public final class Debugger {
                 case 3 -> new String[] {"3: the address freed is not the mapping's", "tracking structure", "expected address", "address freed"};
                 case 4 -> new String[] {"4: the MDL's first PFN changed since it was mapped", "tracking structure", "PFN then", "PFN now"};
                 case 5 -> new String[] {"5: the MDL's StartVa changed since it was mapped", "tracking structure", "StartVa then", "StartVa now"};
+                case 0x100 -> new String[] {"0x100: zero mappings requested", "number of mappings requested", "caller's tag", "caller's return address"};
+                case 0x101 -> new String[] {"0x101: freeing a mapping range the caller does not own", "first mapping address", "caller's tag", "owner's tag"};
+                case 0x102 -> new String[] {"0x102: the mapping range to free is apparently empty", "first mapping address", "caller's tag", "reserved"};
+                case 0x103 -> new String[] {"0x103: the mapping range to free is still mapped (MmUnmapReservedMapping first)", "address of the mapping",
+                    "caller's tag", "number of mappings in the range"};
+                case 0x104 -> new String[] {"0x104: mapping an MDL into a range the caller does not own", "first mapping address", "caller's tag", "owner's tag"};
+                case 0x105 -> new String[] {"0x105: mapping an MDL into an invalid range", "first mapping address", "caller's tag", "reserved"};
+                case 0x107 -> new String[] {"0x107: mapping an MDL into a range that is not empty (MmUnmapReservedMapping first)",
+                    "first mapping address", "address of the non-empty mapping", "last mapping address"};
+                case 0x108 -> new String[] {"0x108: unmapping a range the caller does not own", "first mapping address", "caller's tag", "owner's tag"};
+                case 0x109 -> new String[] {"0x109: unmapping a range that is apparently empty", "first mapping address", "caller's tag", "reserved"};
+                case 0x10A -> new String[] {"0x10A: unmapping more mappings than the range holds", "first mapping address", "mappings in the range",
+                    "mappings to unmap"};
+                case 0x10B -> new String[] {"0x10B: unmapping a part of the range that is not mapped", "first mapping address", "caller's tag",
+                    "mappings to unmap"};
+                case 0x10C -> new String[] {"0x10C: not unmapping all of the range", "first mapping address", "caller's tag", "mappings to unmap"};
                 default -> new String[] {"type", "", "", ""};
             };
             case BugCheckCode.PFN_LIST_CORRUPT -> p1 == 7
@@ -366,6 +382,7 @@ public final class Debugger {
             case 0x09 -> "0x09: free at a bad IRQL (IRQL, pool type, address)";
             case 0x0A -> "0x0A: freed with a tag that is not the allocation's (address, tag given, tag expected)";
             case 0x40 -> "0x40: a user-mode address freed to pool";
+            case 0x60 -> "0x60: MmFreeContiguousMemory of an address that does not start a contiguous allocation (address, 0, 0)";
             case 0x99 -> "0x99: the address freed is not the start of an allocation";
             default -> String.format("0x%X", p1);
         };

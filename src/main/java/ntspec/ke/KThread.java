@@ -14,6 +14,8 @@ import ntspec.nt.StructType.Prim;
  */
 public final class KThread implements KernelObject {
     public static final int THREAD_LOCK = 0x40;
+    /** KTHREAD.PreviousMode (KPROCESSOR_MODE: KernelMode 0, UserMode 1), +0x232 in the 19041 x64 symbols. */
+    public static final int PREVIOUS_MODE = 0x232;
     public static final StructType KAPC_STATE = StructType.builder("_KAPC_STATE", 0x30)
             .ptr("Process", 0x20, "_KPROCESS")
             .prim("KernelApcInProgress", 0x28, Prim.UCHAR)
@@ -24,6 +26,7 @@ public final class KThread implements KernelObject {
             .prim("ThreadLock", THREAD_LOCK, Prim.ULONG64)
             .struct("ApcState", 0x098, KAPC_STATE)
             .ptr("Process", 0x220, "_KPROCESS")
+            .prim("PreviousMode", PREVIOUS_MODE, Prim.CHAR)
             .build();
     public static final StructType ETHREAD = StructType.builder("_ETHREAD", 0x898)
             .struct("Tcb", 0x000, KTHREAD)
@@ -50,7 +53,19 @@ public final class KThread implements KernelObject {
         this.process = process;
         this.systemThread = process.processId == 4;
         memory.write(address + 0x220, 8, process.address);
+        // A thread with a user-mode context will run in user mode: its PreviousMode starts as
+        // UserMode; a system thread's is KernelMode (ReactOS KiInitializeContextThread,
+        // https://github.com/reactos/reactos/blob/master/ntoskrnl/ke/amd64/thrdini.c).
+        memory.write(address + PREVIOUS_MODE, 1, systemThread ? 0 : 1);
         setApcStateProcess(process);
+    }
+
+    /**
+     * KTHREAD.PreviousMode, read from the thread object: the mode the thread's current system
+     * service (or kernel routine) was called from -- what ExGetPreviousMode returns.
+     */
+    public int previousMode() {
+        return (int) memory.read(address + PREVIOUS_MODE, 1);
     }
 
     void setApcStateProcess(KProcess p) {

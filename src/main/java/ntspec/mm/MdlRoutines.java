@@ -329,11 +329,11 @@ public final class MdlRoutines {
     // ------------------------------------------------------------------ mapping
 
     /** The PTE cache bits of a MEMORY_CACHING_TYPE (PAT entries 0, 3, 1 as Windows programs them). */
-    private static long cacheBits(int attribute) {
+    static long cacheBits(int attribute) {
         return attribute == Pfn.MI_NON_CACHED ? Pte.PCD | Pte.PWT : attribute == Pfn.MI_WRITE_COMBINED ? Pte.PWT : 0;
     }
 
-    private static int attributeOf(int cacheType) {
+    static int attributeOf(int cacheType) {
         return cacheType == MmNonCached ? Pfn.MI_NON_CACHED : cacheType == MmWriteCombined ? Pfn.MI_WRITE_COMBINED : Pfn.MI_CACHED;
     }
 
@@ -343,7 +343,7 @@ public final class MdlRoutines {
      * (MmMapLockedPagesSpecifyCache remarks) -- pages from MmAllocatePagesForMdl(Ex) have none;
      * ordinary RAM is cached, so its existing attribute wins. I/O space takes the request.
      */
-    private int effectiveAttribute(long pfn, int requested) {
+    int effectiveAttribute(long pfn, int requested) {
         int existing = mm.pfnDb.cacheAttributeOrMinus(pfn);
         return existing < 0 || existing == Pfn.MI_NOT_MAPPED ? requested : existing;
     }

@@ -35,6 +35,10 @@ public final class Mm implements KernelMemory {
     public final Pool pool;
     public final VirtualMemory vm;
     public final MdlRoutines mdl;
+    /** MmAllocateMappingAddress and the routines that map MDLs into the range it reserves. */
+    public final ReservedMappings reservedMappings;
+    /** MmAllocateContiguousMemory(SpecifyCache), MmFreeContiguousMemory, MmAllocate/FreeNonCachedMemory. */
+    public final ContiguousMemory contiguous;
     /** MmTrackLockedPages: who locked which MDL's pages (TrackLockedPages, or Verifier's Pool Tracking). */
     public final LockedPagesTracking lockedPages = new LockedPagesTracking(this);
     /** Special pool: a page per allocation with an unmapped page after it (Driver Verifier's Special Pool). */
@@ -64,6 +68,8 @@ public final class Mm implements KernelMemory {
         this.pool = new Pool(this);
         this.vm = new VirtualMemory(this);
         this.mdl = new MdlRoutines(this);
+        this.reservedMappings = new ReservedMappings(this);
+        this.contiguous = new ContiguousMemory(this);
     }
 
     /**

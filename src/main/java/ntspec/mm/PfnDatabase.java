@@ -19,6 +19,9 @@ public final class PfnDatabase {
     private static final byte F_PAGE_TABLE = 2;
     private static final byte F_MODIFIED = 4;
     private static final byte F_LINKED = 8;
+    /** u3.e1.StartOfAllocation / EndOfAllocation: the first and last frame of a contiguous allocation. */
+    private static final byte F_START_OF_ALLOCATION = 16;
+    private static final byte F_END_OF_ALLOCATION = 32;
 
     /** One chunk's MMPFN members, one array each. */
     static final class Chunk {
@@ -276,6 +279,67 @@ public final class PfnDatabase {
 
     void setModified(long pfn, boolean on) {
         setFlag(pfn, F_MODIFIED, on);
+    }
+
+    /** u3.e1.StartOfAllocation: the first frame of a contiguous-memory allocation. */
+    public boolean isStartOfAllocation(long pfn) {
+        return flag(pfn, F_START_OF_ALLOCATION);
+    }
+
+    void setStartOfAllocation(long pfn, boolean on) {
+        setFlag(pfn, F_START_OF_ALLOCATION, on);
+    }
+
+    /** u3.e1.EndOfAllocation: the last frame of a contiguous-memory allocation. */
+    public boolean isEndOfAllocation(long pfn) {
+        return flag(pfn, F_END_OF_ALLOCATION);
+    }
+
+    void setEndOfAllocation(long pfn, boolean on) {
+        setFlag(pfn, F_END_OF_ALLOCATION, on);
+    }
+
+    /**
+     * MiIsPfnInUse's opposite: the frame is RAM on the zeroed or free list, or was never handed out
+     * (a never-used frame is the implicit tail of the zeroed list).
+     */
+    public boolean isFreeOrZeroed(long pfn) {
+        if (!isRam(pfn)) return false;
+        if (!exists(pfn)) return true;
+        int i = (int) (pfn & CHUNK_MASK);
+        Chunk c = chunk(pfn);
+        return (c.flags[i] & F_LINKED) != 0 && (c.location[i] == Pfn.ZERO_PAGE_LIST || c.location[i] == Pfn.FREE_PAGE_LIST);
+    }
+
+    /**
+     * MiFindContiguousPages' scan: the lowest run of {@code count} consecutive free or zeroed frames
+     * in [lowest, highest] that does not cross a multiple of {@code boundaryPfn} (0: no boundary).
+     * Returns its first frame, or -1. Looks only: nothing is taken.
+     */
+    public long findFreeRun(long lowest, long highest, long count, long boundaryPfn) {
+        if (count <= 0) return -1;
+        long boundaryMask = boundaryPfn == 0 ? 0 : ~(boundaryPfn - 1);
+        long low = Math.max(lowest, firstUsable);
+        long high = Math.min(highest, highestPhysicalPage());
+        long length = 0;
+        for (long page = low; page <= high; page++) {
+            if (!isFreeOrZeroed(page)) {
+                length = 0;
+                continue;
+            }
+            if (length == 0 && boundaryPfn != 0 && ((page ^ (page + count - 1)) & boundaryMask) != 0) continue;
+            if (++length == count) return page - count + 1;
+        }
+        return -1;
+    }
+
+    /** Takes a free or zeroed frame (or a never-used one) off its list, for a caller that chose it by number. */
+    void takeChosen(long pfn) {
+        if (!exists(pfn)) {
+            takeFresh(pfn);
+        } else {
+            unlink(pfn);
+        }
     }
 
     // The MDL routines' per-page steps, each one access to the entry (the paths the benchmark

@@ -103,6 +103,29 @@ public final class SystemPtes {
         mm.mmu.writePte(mm.systemDirectoryTableBase, va, pte, mm.tableAllocator());
     }
 
+    /** Writes a raw value into a PTE of the system PTE space (an invalid PTE carrying information, or 0). */
+    void writeRaw(long va, long value) {
+        mm.mmu.writePte(mm.systemDirectoryTableBase, va, value, mm.tableAllocator());
+    }
+
+    /** The PTE that maps va in system space (0 when no page table holds it). */
+    long read(long va) {
+        return mm.mmu.readPte(mm.systemDirectoryTableBase, va);
+    }
+
+    /**
+     * Zeroes the PTEs of [va, va + count pages) and flushes every processor's whole TB
+     * (KeFlushEntireTb(TRUE, TRUE)), keeping the PTEs reserved: what MmUnmapReservedMapping does.
+     */
+    void invalidate(long va, long count) {
+        for (long i = 0; i < count; i++) {
+            long pageVa = va + (i << 12);
+            long ptePa = mm.mmu.walk(mm.systemDirectoryTableBase, pageVa, null);
+            if (ptePa >= 0 && mm.memory().readQword(ptePa) != 0) mm.mmu.writePteAt(ptePa, pageVa, 0);
+        }
+        mm.flushEntireTb();
+    }
+
     /** TrackPtes: records who holds the reservation at va (a pool block, as the tracker is). */
     void track(long va, long count, long mdl, long firstPfn, long startVa) {
         if (trackPtes == 0) return;

@@ -49,4 +49,9 @@ public interface NtExports {
     void ProbeForWrite(long address, long length, int alignment);
 
     void MmBuildMdlForNonPagedPool(Mdl mdl);
+
+    long MmAllocateContiguousMemorySpecifyCache(long numberOfBytes, long lowestAcceptableAddress, long highestAcceptableAddress,
+                                                long boundaryAddressMultiple, int cacheType);
+
+    long MmAllocateContiguousMemory(long numberOfBytes, long highestAcceptableAddress);
 }

@@ -99,4 +99,16 @@ final class RealExports implements NtExports {
     public void MmBuildMdlForNonPagedPool(Mdl mdl) {
         machine.mm.mdl.MmBuildMdlForNonPagedPool(mdl);
     }
+
+    @Override
+    public long MmAllocateContiguousMemorySpecifyCache(long numberOfBytes, long lowestAcceptableAddress, long highestAcceptableAddress,
+                                                       long boundaryAddressMultiple, int cacheType) {
+        return machine.mm.contiguous.MmAllocateContiguousMemorySpecifyCache(numberOfBytes, lowestAcceptableAddress, highestAcceptableAddress,
+                boundaryAddressMultiple, cacheType);
+    }
+
+    @Override
+    public long MmAllocateContiguousMemory(long numberOfBytes, long highestAcceptableAddress) {
+        return machine.mm.contiguous.MmAllocateContiguousMemory(numberOfBytes, highestAcceptableAddress);
+    }
 }

@@ -311,7 +311,11 @@ final class VerifierThunks implements NtExports {
             java.util.Map.entry("IoDetachDevice", new IrqlRule("IrqlIoPassive3", 0x0002000C, Irql.PASSIVE_LEVEL)),
             java.util.Map.entry("MmAllocatePagesForMdl", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
             java.util.Map.entry("MmAllocatePagesForMdlEx", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
-            java.util.Map.entry("MmFreePagesFromMdl", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)));
+            java.util.Map.entry("MmFreePagesFromMdl", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
+            java.util.Map.entry("MmAllocateNonCachedMemory", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
+            java.util.Map.entry("MmFreeNonCachedMemory", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
+            // https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlmmdispatch
+            java.util.Map.entry("MmFreeContiguousMemory", new IrqlRule("IrqlMmDispatch", 0x0002001A, Irql.DISPATCH_LEVEL)));
 
     @Override
     public void calling(String ddi) {
@@ -355,5 +359,22 @@ final class VerifierThunks implements NtExports {
         // 0x7F: the MDL's pages are paged pool, which can be trimmed under it (IRQL, MDL, flags).
         if (machine.mm.pool.isPagedPoolAddress(mdl.StartVa())) throw violation(0x7F, irql(), mdl.address, f);
         real.MmBuildMdlForNonPagedPool(mdl);
+    }
+
+    /** Low Resources Simulation fails MmAllocateContiguousMemory(SpecifyCache) too (Windows Vista and later). */
+    @Override
+    public long MmAllocateContiguousMemorySpecifyCache(long numberOfBytes, long lowestAcceptableAddress, long highestAcceptableAddress,
+                                                       long boundaryAddressMultiple, int cacheType) {
+        entry.thunkedCalls++;
+        if (injectFailure("MmAllocateContiguousMemorySpecifyCache")) return 0;
+        return real.MmAllocateContiguousMemorySpecifyCache(numberOfBytes, lowestAcceptableAddress, highestAcceptableAddress,
+                boundaryAddressMultiple, cacheType);
+    }
+
+    @Override
+    public long MmAllocateContiguousMemory(long numberOfBytes, long highestAcceptableAddress) {
+        entry.thunkedCalls++;
+        if (injectFailure("MmAllocateContiguousMemory")) return 0;
+        return real.MmAllocateContiguousMemory(numberOfBytes, highestAcceptableAddress);
     }
 }

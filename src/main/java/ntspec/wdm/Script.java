@@ -120,8 +120,11 @@ public final class Script {
                 case "PteFrame" -> db.pteFrame(pfn);
                 case "CacheAttribute" -> (long) db.cacheAttribute(pfn);
                 case "Modified" -> db.isModified(pfn) ? 1L : 0L;
+                case "StartOfAllocation" -> db.isStartOfAllocation(pfn) ? 1L : 0L;
+                case "EndOfAllocation" -> db.isEndOfAllocation(pfn) ? 1L : 0L;
                 default -> throw new ScriptException("a PFN entry has no field " + name
-                        + "; fields: ReferenceCount, ShareCount, LockCount, PageLocation, PteAddress, PteFrame, CacheAttribute, Modified");
+                        + "; fields: ReferenceCount, ShareCount, LockCount, PageLocation, PteAddress, PteFrame, CacheAttribute, Modified, "
+                        + "StartOfAllocation, EndOfAllocation");
             };
         }
 

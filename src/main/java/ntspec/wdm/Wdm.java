@@ -244,6 +244,18 @@ public class Wdm implements WdmConstants {
         });
     }
 
+    /**
+     * ExGetPreviousMode: the current thread's KTHREAD.PreviousMode -- UserMode when the thread came
+     * into the kernel from user mode, KernelMode in a system thread
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-exgetpreviousmode).
+     */
+    public int ExGetPreviousMode() {
+        return ddi("ExGetPreviousMode", "", () -> {
+            ntspec.ke.KThread t = machine.kernel.currentThread();
+            return t == null ? KernelMode : t.previousMode(); // no thread at all: only the kernel runs
+        });
+    }
+
     public void KeStackAttachProcess(EProcess process, KApcState apcState) {
         ddiVoid("KeStackAttachProcess", process == null ? "NULL" : process.name, () -> machine.kernel.KeStackAttachProcess(process, apcState));
     }
@@ -579,6 +591,78 @@ public class Wdm implements WdmConstants {
 
     public void MmFreePagesFromMdl(Mdl mdl) {
         ddiVoid("MmFreePagesFromMdl", addr(mdl), () -> nt().MmFreePagesFromMdl(mdl(mdl)));
+    }
+
+    // ------------------------------------------------------------------ reserved mappings
+
+    /**
+     * MmAllocateMappingAddress: reserves system PTEs for NumberOfBytes, tagged, without mapping
+     * anything (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmallocatemappingaddress).
+     */
+    public long MmAllocateMappingAddress(long numberOfBytes, int poolTag) {
+        return ddiReturning("MmAllocateMappingAddress", hex(numberOfBytes) + ", " + hex(poolTag & 0xFFFFFFFFL),
+                () -> machine.mm.reservedMappings.MmAllocateMappingAddress(numberOfBytes, poolTag));
+    }
+
+    /** MmFreeMappingAddress (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmfreemappingaddress). */
+    public void MmFreeMappingAddress(long baseAddress, int poolTag) {
+        ddiVoid("MmFreeMappingAddress", hex(baseAddress) + ", " + hex(poolTag & 0xFFFFFFFFL),
+                () -> machine.mm.reservedMappings.MmFreeMappingAddress(baseAddress, poolTag));
+    }
+
+    /**
+     * MmMapLockedPagesWithReservedMapping: maps the MDL's pages into a range MmAllocateMappingAddress
+     * reserved; NULL when the MDL spans more pages than the range
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmmaplockedpageswithreservedmapping).
+     */
+    public long MmMapLockedPagesWithReservedMapping(long mappingAddress, int poolTag, Mdl mdl, int cacheType) {
+        return ddiReturning("MmMapLockedPagesWithReservedMapping", hex(mappingAddress) + ", " + hex(poolTag & 0xFFFFFFFFL) + ", "
+                + addr(mdl) + ", " + cacheType,
+                () -> machine.mm.reservedMappings.MmMapLockedPagesWithReservedMapping(mappingAddress, poolTag, mdl(mdl), cacheType));
+    }
+
+    /** MmUnmapReservedMapping (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmunmapreservedmapping). */
+    public void MmUnmapReservedMapping(long baseAddress, int poolTag, Mdl mdl) {
+        ddiVoid("MmUnmapReservedMapping", hex(baseAddress) + ", " + hex(poolTag & 0xFFFFFFFFL) + ", " + addr(mdl),
+                () -> machine.mm.reservedMappings.MmUnmapReservedMapping(baseAddress, poolTag, mdl(mdl)));
+    }
+
+    // ------------------------------------------------------------------ contiguous and non-cached memory
+
+    /**
+     * MmAllocateContiguousMemorySpecifyCache: physically contiguous frames within the bounds, mapped
+     * in system space with CacheType; NULL when no such run is free
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmallocatecontiguousmemoryspecifycache).
+     */
+    public long MmAllocateContiguousMemorySpecifyCache(long numberOfBytes, long lowestAcceptableAddress, long highestAcceptableAddress,
+                                                       long boundaryAddressMultiple, int cacheType) {
+        return ddiReturning("MmAllocateContiguousMemorySpecifyCache", hex(numberOfBytes) + ", " + hex(lowestAcceptableAddress) + ", "
+                + hex(highestAcceptableAddress) + ", " + hex(boundaryAddressMultiple) + ", " + cacheType,
+                () -> nt().MmAllocateContiguousMemorySpecifyCache(numberOfBytes, lowestAcceptableAddress, highestAcceptableAddress,
+                        boundaryAddressMultiple, cacheType));
+    }
+
+    /** MmAllocateContiguousMemory (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmallocatecontiguousmemory). */
+    public long MmAllocateContiguousMemory(long numberOfBytes, long highestAcceptableAddress) {
+        return ddiReturning("MmAllocateContiguousMemory", hex(numberOfBytes) + ", " + hex(highestAcceptableAddress),
+                () -> nt().MmAllocateContiguousMemory(numberOfBytes, highestAcceptableAddress));
+    }
+
+    /** MmFreeContiguousMemory (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmfreecontiguousmemory). */
+    public void MmFreeContiguousMemory(long baseAddress) {
+        ddiVoid("MmFreeContiguousMemory", hex(baseAddress), () -> machine.mm.contiguous.MmFreeContiguousMemory(baseAddress));
+    }
+
+    /** MmAllocateNonCachedMemory (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmallocatenoncachedmemory). */
+    public long MmAllocateNonCachedMemory(long numberOfBytes) {
+        return ddiReturning("MmAllocateNonCachedMemory", hex(numberOfBytes),
+                () -> machine.mm.contiguous.MmAllocateNonCachedMemory(numberOfBytes));
+    }
+
+    /** MmFreeNonCachedMemory (https://learn.microsoft.com/windows-hardware/drivers/ddi/ntddk/nf-ntddk-mmfreenoncachedmemory). */
+    public void MmFreeNonCachedMemory(long baseAddress, long numberOfBytes) {
+        ddiVoid("MmFreeNonCachedMemory", hex(baseAddress) + ", " + hex(numberOfBytes),
+                () -> machine.mm.contiguous.MmFreeNonCachedMemory(baseAddress, numberOfBytes));
     }
 
     public void ProbeForRead(long address, long length, int alignment) {

@@ -15,6 +15,15 @@ class KernelTest {
     private final Kernel k = t.machine.kernel;
 
     @Test
+    void previousModeIsUserModeInAUserThreadAndKernelModeInASystemThread() {
+        assertThat(t.wdm.ExGetPreviousMode()).isEqualTo(1);
+        KThread system = t.machine.ps.PsCreateThread(t.machine.ps.systemProcess());
+        k.switchTo(system);
+        assertThat(t.wdm.ExGetPreviousMode()).isEqualTo(0);
+        assertThat(system.previousMode()).isEqualTo(0);
+    }
+
+    @Test
     void raiseAndLowerReturnAndRestoreTheIrql() {
         assertThat(k.KeGetCurrentIrql()).isEqualTo(Irql.PASSIVE_LEVEL);
         int old = k.KeRaiseIrql(Irql.DISPATCH_LEVEL);

@@ -27,6 +27,9 @@ public final class AllureLabels implements ConcurrentEventListener {
     private static final Set<String> NTIFS = Set.of("NtDeviceIoControlFile", "NtReadFile", "NtWriteFile",
             "NtAllocateVirtualMemory", "NtFreeVirtualMemory", "NtProtectVirtualMemory", "NtFsControlFile",
             "KeStackAttachProcess", "KeUnstackDetachProcess", "MmProbeAndLockProcessPages", "IoGetRelatedDeviceObject");
+    /** DDIs documented under ntddk.h. */
+    private static final Set<String> NTDDK = Set.of("MmAllocateContiguousMemory", "MmAllocateContiguousMemorySpecifyCache",
+            "MmFreeContiguousMemory", "MmAllocateNonCachedMemory", "MmFreeNonCachedMemory", "MmIsAddressValid", "MmGetPhysicalAddress");
 
     private final AllureLifecycle lifecycle;
 
@@ -76,7 +79,7 @@ public final class AllureLabels implements ConcurrentEventListener {
     }
 
     static String ddiPage(String ddi) {
-        String header = NTIFS.contains(ddi) ? "ntifs" : "wdm";
+        String header = NTIFS.contains(ddi) ? "ntifs" : NTDDK.contains(ddi) ? "ntddk" : "wdm";
         return "https://learn.microsoft.com/windows-hardware/drivers/ddi/" + header + "/nf-" + header + "-"
                 + ddi.toLowerCase(Locale.ROOT);
     }

@@ -34,5 +34,7 @@ class DdiTagsTest {
     void linksGoToTheHeaderThatDocumentsTheRoutine() {
         assertThat(AllureLabels.ddiPage("MmProbeAndLockPages")).endsWith("/ddi/wdm/nf-wdm-mmprobeandlockpages");
         assertThat(AllureLabels.ddiPage("KeStackAttachProcess")).endsWith("/ddi/ntifs/nf-ntifs-kestackattachprocess");
+        assertThat(AllureLabels.ddiPage("MmFreeContiguousMemory")).endsWith("/ddi/ntddk/nf-ntddk-mmfreecontiguousmemory");
+        assertThat(AllureLabels.ddiPage("MmAllocateMappingAddress")).endsWith("/ddi/wdm/nf-wdm-mmallocatemappingaddress");
     }
 }
