@@ -65,3 +65,36 @@ Feature: METHOD_NEITHER: raw user addresses, nothing probed, nothing copied
     When "app" calls DeviceIoControl(h, IOCTL_NEITHER, NULL, 0, 0xFFFFF80000001000, 0x100) as r
     Then r->ReturnValue is STATUS_ACCESS_VIOLATION
     And the machine is running
+
+  Scenario: a handler written as C is written: __try over several rows, a loop with i++, pointer arithmetic on PUCHAR
+    # A METHOD_NEITHER handler must probe inside __try/__except and may touch the buffers only
+    # there (https://learn.microsoft.com/windows-hardware/drivers/kernel/using-neither-buffered-nor-direct-i-o).
+    # Blocks span rows, closing braces and "} __except (...) {" on rows of their own.
+    Given a driver "Raw.sys" with a device "\Device\Raw"
+    And "Raw.sys" handles IRP_MJ_DEVICE_CONTROL with:
+      | src = IrpSp->Parameters.DeviceIoControl.Type3InputBuffer  |
+      | dst = Irp->UserBuffer                                     |
+      | n = IrpSp->Parameters.DeviceIoControl.InputBufferLength   |
+      | status = STATUS_SUCCESS                                   |
+      | __try {                                                   |
+      |     ProbeForRead(src, n, 1);                              |
+      |     ProbeForWrite(dst, n, 1);                             |
+      |     for (i = 0; i < n; i++) {                             |
+      |         *((PUCHAR)dst + i) = *((PUCHAR)src + i) + 1;      |
+      |     }                                                     |
+      |     Irp->IoStatus.Information = n;                        |
+      | } __except (EXCEPTION_EXECUTE_HANDLER) {                  |
+      |     status = GetExceptionCode();                          |
+      | }                                                         |
+      | Irp->IoStatus.Status = status                             |
+      | IoCompleteRequest(Irp, IO_NO_INCREMENT)                   |
+      | return status                                             |
+    And "app" opens "\Device\Raw" as h
+    When "app" calls DeviceIoControl(h, IOCTL_NEITHER, in, 8, out, 0x100) as r
+    Then r->ReturnValue is STATUS_SUCCESS
+    And r->IoStatus.Information is 8
+    And i is 8
+    And "app" reads "rvftujpo" at out
+    When "app" calls DeviceIoControl(h, IOCTL_NEITHER, in, 8, 0xFFFFF80000000000, 0x100) as r2
+    Then r2->ReturnValue is STATUS_ACCESS_VIOLATION
+    And status is STATUS_ACCESS_VIOLATION

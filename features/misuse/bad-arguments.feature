@@ -78,7 +78,7 @@ Feature: Bad arguments end as Windows ends them: an access violation, a bug chec
     And the machine is running
     # Freeing the MDL compares its header with the next block's, whose PreviousSize is now a PFN.
     When the driver calls ExFreePool(mdl)
-    Then the machine bug-checked with BAD_POOL_HEADER (0x05, mdl - 0x10, 0, next - 0x10)
+    Then the machine bug-checked with BAD_POOL_HEADER (0x05, (ULONG_PTR)mdl - 0x10, 0, (ULONG_PTR)next - 0x10)
 
   Scenario: a pool request of 2^63 bytes returns NULL and leaves pool as it was
     Given a machine

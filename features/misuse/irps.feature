@@ -111,9 +111,9 @@ Feature: IRP misuse: thread-less IRPs, copy-back past the caller's buffer, unloa
       | irp12->AllocationFlags                     | IRP_QUOTA_CHARGED                                    |
       | irp1->StackCount                           | 1                                                    |
       | irp1->CurrentLocation                      | 2                                                    |
-      | irp1->Tail.Overlay.CurrentStackLocation    | irp1 + 0xD0 + 0x48                                   |
+      | irp1->Tail.Overlay.CurrentStackLocation    | (PIO_STACK_LOCATION)(irp1 + 1) + 1                   |
       | irp12->CurrentLocation                     | 13                                                   |
-      | irp12->Tail.Overlay.CurrentStackLocation   | irp12 + 0xD0 + 0x360                             |
+      | irp12->Tail.Overlay.CurrentStackLocation   | (PIO_STACK_LOCATION)(irp12 + 1) + 12             |
 
   Scenario: FILE_OBJECT.DeviceObject is the device opened; the IRP goes to the top of its stack; the file object is signalled
     Given a filter driver "Filt.sys" attached to "\Device\Low"
@@ -235,9 +235,9 @@ Feature: IRP misuse: thread-less IRPs, copy-back past the caller's buffer, unloa
     When "Up.sys" runs:
       | irp = IoAllocateIrp(1, FALSE)                       |
       | mdl = IoAllocateMdl(NULL, 0x1000, FALSE, FALSE, NULL) |
-    Then mdl - 0x10 is irp + 0x120
-    And db(mdl - 0x10 + 2) is not 0
+    Then (ULONG_PTR)mdl - 0x10 is (ULONG_PTR)irp + 0x120
+    And db((ULONG_PTR)mdl - 0x10 + 2) is not 0
     When "Up.sys" runs:
       | IoCompleteRequest(irp, IO_NO_INCREMENT) |
     Then the machine bug-checked with IRQL_NOT_LESS_OR_EQUAL (0x40, SYNCH_LEVEL, 1, *)
-    And db(mdl - 0x10 + 2) is 0
+    And db((ULONG_PTR)mdl - 0x10 + 2) is 0

@@ -144,7 +144,10 @@ Feature: MDLs that are not probed: nonpaged pool, partial MDLs and pages allocat
       | mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)  |
       | MmProbeAndLockPages(mdl, UserMode, IoReadAccess)      |
       | p = ExAllocatePoolWithTag(NonPagedPool, 0x20, 'tseT') |
-    Then db(mdl + sizeof(MDL)) is MmGetMdlPfnArray(mdl)[0] & 0xFF
+    # C pointer arithmetic: mdl + 1 is the byte after the header, where wdm.h's MmGetMdlPfnArray points.
+    Then db(mdl + 1) is MmGetMdlPfnArray(mdl)[0] & 0xFF
+    And ((PPFN_NUMBER)(mdl + 1))[1] is MmGetMdlPfnArray(mdl)[1]
+    And (ULONG_PTR)(mdl + 1) - (ULONG_PTR)mdl is sizeof(MDL)
     And pool(p)->Tag is 'tseT'
     And db(p - 0x10 + 4) is 'T'
     And mdl->ByteCount / 0x1000 == 2 && mdl->ByteCount >> 12 <= 2 is 1

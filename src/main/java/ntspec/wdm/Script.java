@@ -64,8 +64,92 @@ public final class Script {
 
     /** The error of one statement of a table, named by its row: "row 3, | x = Foo() |: ...". */
     public static ScriptException inRow(int row, String statement, ScriptException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("row ")) return e;
+        if (e.getMessage() != null && e.getMessage().startsWith("row")) return e;
         return new ScriptException("row " + row + ", | " + statement + " |: " + e.getMessage());
+    }
+
+    /** The error of a statement that spans rows first..last of a table. */
+    public static ScriptException inRows(Statement st, ScriptException e) {
+        if (st.firstRow() == st.lastRow()) return inRow(st.firstRow(), st.text(), e);
+        if (e.getMessage() != null && e.getMessage().startsWith("row")) return e;
+        return new ScriptException("rows " + st.firstRow() + "-" + st.lastRow() + ", | " + st.text() + " |: " + e.getMessage());
+    }
+
+    /** One statement of a table and the rows (1-based) it was written on. */
+    public record Statement(String text, int firstRow, int lastRow) {
+    }
+
+    /**
+     * The statements of a table whose rows may hold a block over several rows, as C is written:
+     * <pre>
+     * | if (status == STATUS_SUCCESS) {     |
+     * |     MmUnlockPages(mdl);             |
+     * | } else {                            |
+     * |     IoFreeMdl(mdl);                 |
+     * | }                                   |
+     * </pre>
+     * Rows are joined while a '{' is open (outside quotes and character constants), and a row that
+     * starts with {@code else}, {@code __except} or {@code __finally} joins the statement before it.
+     * A table whose blocks do not close is refused with the row that opened the block.
+     */
+    public static List<Statement> statements(List<String> rows) {
+        List<Statement> out = new ArrayList<>();
+        StringBuilder text = null;
+        int depth = 0;
+        int first = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            String row = rows.get(i).trim();
+            boolean continues = !out.isEmpty() && text == null && CONTINUATION.matcher(row).lookingAt();
+            if (continues) {
+                Statement prev = out.remove(out.size() - 1);
+                text = new StringBuilder(prev.text());
+                first = prev.firstRow();
+                text.append(' ').append(row);
+            } else if (text == null) {
+                text = new StringBuilder(row);
+                first = i + 1;
+            } else {
+                String sofar = text.toString();
+                boolean glue = sofar.endsWith("{") || sofar.endsWith(";") || row.startsWith("}") || CONTINUATION.matcher(row).lookingAt();
+                text.append(glue ? " " : "; ").append(row);
+            }
+            depth += braceBalance(row);
+            if (depth < 0) {
+                throw new ScriptException("row " + (i + 1) + ", | " + row + " |: a '}' closes no block; a block opens with '{' at the end of a row"
+                        + " (if (c) {, for (...) {, __try {, } else {) and closes with '}' on a later row");
+            }
+            if (depth == 0) {
+                out.add(new Statement(text.toString(), first, i + 1));
+                text = null;
+            }
+        }
+        if (text != null) {
+            throw new ScriptException("row " + first + ", | " + rows.get(first - 1).trim() + " |: this block never closes: "
+                    + depth + " '}' missing by the last row (" + rows.size() + ")");
+        }
+        return out;
+    }
+
+    private static final java.util.regex.Pattern CONTINUATION = java.util.regex.Pattern.compile("(else\\b|__except\\b|__finally\\b)");
+
+    /** '{' minus '}' in a row, outside string literals and character constants. */
+    private static int braceBalance(String row) {
+        int balance = 0;
+        char quote = 0;
+        for (int i = 0; i < row.length(); i++) {
+            char c = row.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') i++;
+                else if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '{') {
+                balance++;
+            } else if (c == '}') {
+                balance--;
+            }
+        }
+        return balance;
     }
 
     /** The decoded view of a PTE (what {@code !pte} shows), for {@code pte(va)->Field}. */
@@ -238,14 +322,13 @@ public final class Script {
      * Runs statements in order, as the body of a routine; returns the value of the first
      * {@code return} executed, or null when the block ends without one.
      */
-    public Returned executeBlock(List<String> statements) {
-        for (int i = 0; i < statements.size(); i++) {
-            String st = statements.get(i).trim();
+    public Returned executeBlock(List<String> rows) {
+        for (Statement st : statements(rows)) {
             Object r;
             try {
-                r = execute(st);
+                r = execute(st.text());
             } catch (ScriptException e) {
-                throw inRow(i + 1, st, e);
+                throw inRows(st, e);
             }
             if (r instanceof Returned ret) return ret;
         }
@@ -444,8 +527,33 @@ public final class Script {
                 && (st.charAt(word.length()) == '(' || Character.isWhitespace(st.charAt(word.length())));
     }
 
+    /** {@code x += e} and the other compound assignments of C; the target may be a name, a field or *(PTYPE)p. */
+    private static final java.util.regex.Pattern COMPOUND = java.util.regex.Pattern.compile("^([^=]+?)\\s*(<<|>>|\\+|-|\\*|/|%|&|\\||\\^)=(?!=)(.+)$");
+    private static final java.util.regex.Pattern INCREMENT = java.util.regex.Pattern.compile("^(?:([^=]+?)\\s*(\\+\\+|--)|(\\+\\+|--)\\s*([^=]+?))$");
+
+    /** C's {@code x++}, {@code --x} and {@code x op= e} as the plain assignment they stand for, or the statement unchanged. */
+    static String desugar(String st) {
+        if (st.startsWith("{") || keyword(st, "if") || keyword(st, "for") || keyword(st, "while") || keyword(st, "return")
+                || st.startsWith("__try")) {
+            return st;
+        }
+        java.util.regex.Matcher m = INCREMENT.matcher(st);
+        if (m.matches()) {
+            String target = (m.group(1) != null ? m.group(1) : m.group(4)).trim();
+            String op = m.group(2) != null ? m.group(2) : m.group(3);
+            return target + " = " + target + (op.equals("++") ? " + 1" : " - 1");
+        }
+        m = COMPOUND.matcher(st);
+        if (m.matches() && !m.group(1).trim().isEmpty()) {
+            String target = m.group(1).trim();
+            return target + " = " + target + " " + m.group(2) + " (" + m.group(3).trim() + ")";
+        }
+        return st;
+    }
+
     public Object execute(String statement) {
-        String st = statement.trim();
+        String st = desugar(statement.trim());
+        statement = st;
         if (st.startsWith("__try")) return tryExcept(st);
         if (keyword(st, "if")) {
             Parser p = new Parser(st);
@@ -835,6 +943,43 @@ public final class Script {
         }
     }
 
+    /** Casts to an integer type: the value as a number, so arithmetic on it counts bytes. */
+    private static final java.util.Set<String> INTEGER_CASTS = java.util.Set.of("ULONG_PTR", "LONG_PTR", "SIZE_T", "ULONG64", "LONG64",
+            "ULONGLONG", "LONGLONG", "UINT_PTR", "INT_PTR", "PVOID", "ULONG", "LONG", "USHORT", "UCHAR");
+
+    /**
+     * {@code a + n} and {@code a - n} as C computes them: a structure pointer moves by whole
+     * structures ({@code mdl + 1} is the PFN array right after the MDL header, {@code irp + 1} the
+     * first I/O stack location), a typed pointer by its element ({@code (PULONG)p + 1} is 4 bytes
+     * on), two pointers of one type subtract to a count of elements; numbers and untyped addresses
+     * ({@code buf + 0x10}, {@code (ULONG_PTR)irp + 0xD0}) count bytes.
+     */
+    private Object pointerArithmetic(Object left, Object right, int sign) {
+        String op = sign > 0 ? "+" : "-";
+        if (left instanceof KernelObject k && !(right instanceof KernelObject) && !(right instanceof TypedPointer)) {
+            long n = toLong(right, "right of " + op);
+            return new TypedRef(k.type(), k.address() + sign * n * k.type().size());
+        }
+        if (left instanceof TypedPointer tp && !(right instanceof KernelObject) && !(right instanceof TypedPointer)) {
+            long n = toLong(right, "right of " + op);
+            return new TypedPointer(tp.address() + sign * n * tp.size(), tp.size(), tp.type());
+        }
+        if (sign > 0 && right instanceof KernelObject k && !(left instanceof KernelObject) && !(left instanceof TypedPointer)) {
+            return new TypedRef(k.type(), k.address() + toLong(left, "left of +") * k.type().size());
+        }
+        if (sign < 0 && left instanceof KernelObject a && right instanceof KernelObject b) {
+            if (!a.type().name().equals(b.type().name())) {
+                throw new ScriptException("a " + a.type().name() + " pointer minus a " + b.type().name()
+                        + " pointer: C subtracts pointers of one type only; cast both to (ULONG_PTR) to count bytes");
+            }
+            return (a.address() - b.address()) / a.type().size();
+        }
+        if (sign < 0 && left instanceof TypedPointer a && right instanceof TypedPointer b && a.size() == b.size()) {
+            return (a.address() - b.address()) / a.size();
+        }
+        return toLong(left, "left of " + op) + sign * toLong(right, "right of " + op);
+    }
+
     /** sizeof(T) for the x64 structures and scalar types a driver names. */
     private static long sizeOf(String type) {
         switch (type) {
@@ -1080,23 +1225,42 @@ public final class Script {
             return id;
         }
 
-        // Precedence, loosest first: || && == != < <= > >= | & << >> + - * / % unary postfix.
+        /**
+         * Above 0 while parsing an operand C does not evaluate: the right of {@code ||} after a true
+         * left, of {@code &&} after a false one. Names are still checked; calls, member reads and
+         * dereferences are not made ({@code mdl != NULL && mdl->ByteCount} never reads through NULL).
+         */
+        int skipping;
+
+        // Precedence, loosest first, as C has it: || && | ^ & == != < <= > >= << >> + - * / % unary postfix.
         Object expression() {
             Object v = logicalAnd();
             while (accept("||")) {
-                boolean left = toLong(v, "left of ||") != 0;
-                Object right = logicalAnd();
-                v = left || toLong(right, "right of ||") != 0 ? 1L : 0L;
+                boolean left = skipping == 0 && toLong(v, "left of ||") != 0;
+                if (left) skipping++;
+                Object right;
+                try {
+                    right = logicalAnd();
+                } finally {
+                    if (left) skipping--;
+                }
+                v = skipping > 0 ? 0L : left || toLong(right, "right of ||") != 0 ? 1L : 0L;
             }
             return v;
         }
 
         Object logicalAnd() {
-            Object v = equality();
+            Object v = bitOr();
             while (accept("&&")) {
-                boolean left = toLong(v, "left of &&") != 0;
-                Object right = equality();
-                v = left && toLong(right, "right of &&") != 0 ? 1L : 0L;
+                boolean left = skipping > 0 || toLong(v, "left of &&") != 0;
+                if (!left) skipping++;
+                Object right;
+                try {
+                    right = bitOr();
+                } finally {
+                    if (!left) skipping--;
+                }
+                v = skipping > 0 ? 0L : left && toLong(right, "right of &&") != 0 ? 1L : 0L;
             }
             return v;
         }
@@ -1112,23 +1276,33 @@ public final class Script {
 
         /** Unsigned comparisons, as addresses and sizes compare. */
         Object relational() {
-            Object v = bitwise();
+            Object v = shift();
             while (true) {
-                if (accept("<=")) v = Long.compareUnsigned(toLong(v, "left of <="), toLong(bitwise(), "right of <=")) <= 0 ? 1L : 0L;
-                else if (accept(">=")) v = Long.compareUnsigned(toLong(v, "left of >="), toLong(bitwise(), "right of >=")) >= 0 ? 1L : 0L;
-                else if (!peekIs("<<") && accept("<")) v = Long.compareUnsigned(toLong(v, "left of <"), toLong(bitwise(), "right of <")) < 0 ? 1L : 0L;
-                else if (!peekIs(">>") && accept(">")) v = Long.compareUnsigned(toLong(v, "left of >"), toLong(bitwise(), "right of >")) > 0 ? 1L : 0L;
+                if (accept("<=")) v = Long.compareUnsigned(toLong(v, "left of <="), toLong(shift(), "right of <=")) <= 0 ? 1L : 0L;
+                else if (accept(">=")) v = Long.compareUnsigned(toLong(v, "left of >="), toLong(shift(), "right of >=")) >= 0 ? 1L : 0L;
+                else if (!peekIs("<<") && accept("<")) v = Long.compareUnsigned(toLong(v, "left of <"), toLong(shift(), "right of <")) < 0 ? 1L : 0L;
+                else if (!peekIs(">>") && accept(">")) v = Long.compareUnsigned(toLong(v, "left of >"), toLong(shift(), "right of >")) > 0 ? 1L : 0L;
                 else return v;
             }
         }
 
-        Object bitwise() {
-            Object v = shift();
-            while (true) {
-                if (!peekIs("||") && accept("|")) v = toLong(v, "left of |") | toLong(shift(), "right of |");
-                else if (!peekIs("&&") && accept("&")) v = toLong(v, "left of &") & toLong(shift(), "right of &");
-                else return v;
-            }
+        // C's precedence: & binds looser than == (so "x & MASK == 0" is "x & (MASK == 0)", as in C), ^ looser than &, | looser than ^.
+        Object bitOr() {
+            Object v = bitXor();
+            while (!peekIs("||") && accept("|")) v = toLong(v, "left of |") | toLong(bitXor(), "right of |");
+            return v;
+        }
+
+        Object bitXor() {
+            Object v = bitAnd();
+            while (accept("^")) v = toLong(v, "left of ^") ^ toLong(bitAnd(), "right of ^");
+            return v;
+        }
+
+        Object bitAnd() {
+            Object v = equality();
+            while (!peekIs("&&") && accept("&")) v = toLong(v, "left of &") & toLong(equality(), "right of &");
+            return v;
         }
 
         Object shift() {
@@ -1144,8 +1318,8 @@ public final class Script {
             Object v = multiplicative();
             while (true) {
                 if (peekIs("->")) return v;
-                if (accept("+")) v = toLong(v, "left of +") + toLong(multiplicative(), "right of +");
-                else if (accept("-")) v = toLong(v, "left of -") - toLong(multiplicative(), "right of -");
+                if (accept("+")) v = pointerArithmetic(v, multiplicative(), 1);
+                else if (accept("-")) v = pointerArithmetic(v, multiplicative(), -1);
                 else return v;
             }
         }
@@ -1168,6 +1342,7 @@ public final class Script {
         Object unary() {
             if (accept("*")) {
                 Object target = unary();
+                if (skipping > 0) return 0L;
                 if (!(target instanceof TypedPointer tp)) {
                     throw error("* reads through a typed pointer: *(PULONG)p, *(PUCHAR)(p + 3); pointer types: "
                             + String.join(", ", new TreeSet<>(POINTER_TYPES.keySet())));
@@ -1184,13 +1359,14 @@ public final class Script {
             Object v = primary();
             while (true) {
                 if (accept("->")) {
-                    v = field(v, ident());
+                    String member = ident();
+                    v = skipping > 0 ? (Object) 0L : field(v, member);
                 } else if ((v instanceof KernelObject || v instanceof IoFunc.IoStatusBlockView) && accept(".")) {
                     v = field(v, ident());
                 } else if (accept("[")) {
-                    long index = toLong(expression(), "index");
+                    Object index = expression();
                     expect("]");
-                    v = element(v, index);
+                    v = skipping > 0 ? (Object) 0L : element(v, toLong(index, "index"));
                 } else {
                     return v;
                 }
@@ -1209,6 +1385,18 @@ public final class Script {
                     if (accept(")")) {
                         Object operand = unary();
                         return new TypedPointer(toLong(operand, "the operand of (" + type + ")"), POINTER_TYPES.get(type), type);
+                    }
+                }
+                if (type != null && INTEGER_CASTS.contains(type)) {
+                    ident();
+                    if (accept(")")) return toLong(unary(), "the operand of (" + type + ")");
+                }
+                StructType pointee = type == null || !type.startsWith("P") ? null : Symbols.type("_" + type.substring(1));
+                if (pointee != null) {
+                    ident();
+                    if (accept(")")) {
+                        long a = toLong(unary(), "the operand of (" + type + ")");
+                        return a == 0 || skipping > 0 ? null : objectAt(pointee, a);
                     }
                 }
                 pos = afterParen;
@@ -1251,7 +1439,7 @@ public final class Script {
                     expect(")");
                 }
                 checkArgumentKinds(id, texts);
-                return call(id, args);
+                return skipping > 0 ? (Object) 0L : call(id, args);
             }
             return lookup(id);
         }

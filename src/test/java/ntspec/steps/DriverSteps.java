@@ -42,16 +42,15 @@ public final class DriverSteps {
         world.script(); // binds the driver before it runs
         if (insideTry) world.driverTryCaught = 0;
         asDriver(() -> {
+            List<ntspec.wdm.Script.Statement> joined = ntspec.wdm.Script.statements(statements);
             Runnable body = () -> {
-                for (int i = 0; i < statements.size(); i++) {
-                    String s = statements.get(i).trim();
-                    int row = i + 1;
-                    // Each row is a step of its own in the report, so the table reads in the step.
-                    io.qameta.allure.Allure.step(s, () -> {
+                for (ntspec.wdm.Script.Statement st : joined) {
+                    // Each statement is a step of its own in the report, so the table reads in the step.
+                    io.qameta.allure.Allure.step(st.text(), () -> {
                         try {
-                            world.script().execute(s);
+                            world.script().execute(st.text());
                         } catch (ntspec.wdm.Script.ScriptException e) {
-                            throw ntspec.wdm.Script.inRow(row, s, e);
+                            throw ntspec.wdm.Script.inRows(st, e);
                         }
                     });
                 }

@@ -175,4 +175,95 @@ class ScriptTest {
         assertThat(script.evaluateLong("ROUND_TO_PAGES(0x1001)")).isEqualTo(0x2000);
         assertThat(script.evaluateLong("ADDRESS_AND_SIZE_TO_SPAN_PAGES(0xFFF, 2)")).isEqualTo(2);
     }
+
+    @Test
+    void aBlockMaySpanRowsAsCIsWritten() {
+        java.util.List<String> rows = java.util.List.of(
+                "s = 0",
+                "for (i = 0; i < 4; i++) {",
+                "    s = s + i;",
+                "    if (s > 2) {",
+                "        big = 1",
+                "    } else {",
+                "        big = 0",
+                "    }",
+                "}",
+                "if (s == 6) {",
+                "    r = 1",
+                "}",
+                "else {",
+                "    r = 2",
+                "}");
+        assertThat(Script.statements(rows)).extracting(Script.Statement::firstRow, Script.Statement::lastRow)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 1), org.assertj.core.groups.Tuple.tuple(2, 9),
+                        org.assertj.core.groups.Tuple.tuple(10, 15));
+        assertThat(Script.statements(java.util.List.of("msg = \"{ not a block\"", "c = '{'"))).hasSize(2);
+        script.executeBlock(rows);
+        assertThat(script.evaluateLong("s")).isEqualTo(6);
+        assertThat(script.evaluateLong("big")).isEqualTo(1);
+        assertThat(script.evaluateLong("r")).isEqualTo(1);
+    }
+
+    @Test
+    void aBlockThatNeverClosesOrABraceThatClosesNothingNamesItsRow() {
+        assertThatThrownBy(() -> Script.statements(java.util.List.of("a = 1", "if (a == 1) {", "b = 2")))
+                .hasMessageContaining("row 2, | if (a == 1) { |").hasMessageContaining("never closes");
+        assertThatThrownBy(() -> Script.statements(java.util.List.of("a = 1", "}")))
+                .hasMessageContaining("row 2").hasMessageContaining("closes no block");
+        assertThatThrownBy(() -> script.executeBlock(java.util.List.of("a = 1", "if (a == 1) {", "b = NoSuchName", "}")))
+                .hasMessageStartingWith("rows 2-4, | if (a == 1) { b = NoSuchName } |");
+    }
+
+    @Test
+    void incrementsAndCompoundAssignmentsAreTheAssignmentsTheyStandFor() {
+        assertThat(Script.desugar("i++")).isEqualTo("i = i + 1");
+        assertThat(Script.desugar("--n")).isEqualTo("n = n - 1");
+        assertThat(Script.desugar("mdl->MdlFlags |= MDL_MAPPING_CAN_FAIL")).isEqualTo("mdl->MdlFlags = mdl->MdlFlags | (MDL_MAPPING_CAN_FAIL)");
+        assertThat(Script.desugar("x <<= 2")).isEqualTo("x = x << (2)");
+        assertThat(Script.desugar("a = b <= c")).isEqualTo("a = b <= c");
+        assertThat(Script.desugar("if (a) b += 1")).isEqualTo("if (a) b += 1");
+        script.execute("x = 5");
+        script.execute("x *= 3");
+        script.execute("x -= 1");
+        script.execute("x++");
+        script.execute("if (x == 15) x += 100");
+        assertThat(script.evaluateLong("x")).isEqualTo(115);
+    }
+
+    @Test
+    void pointerArithmeticIsCs() {
+        long va = t.allocate(0x2000, Protection.PAGE_READWRITE);
+        vars.put("buf", va);
+        script.execute("mdl = IoAllocateMdl(buf, 0x2000, FALSE, FALSE, NULL)");
+        long mdl = ((Mdl) vars.get("mdl")).address;
+        assertThat(script.evaluateLong("mdl + 1")).isEqualTo(mdl + 0x30);
+        assertThat(script.evaluateLong("mdl + 1")).isEqualTo(script.evaluateLong("MmGetMdlPfnArray(mdl)"));
+        assertThat(script.evaluateLong("(mdl + 2) - mdl")).isEqualTo(2);
+        assertThat(script.evaluateLong("(ULONG_PTR)mdl + 0x28")).isEqualTo(mdl + 0x28);
+        assertThat(script.evaluateLong("(PULONG)buf + 3")).isEqualTo(va + 12);
+        assertThat(script.evaluateLong("((PULONG)buf + 3) - (PULONG)buf")).isEqualTo(3);
+        assertThat(script.evaluateLong("buf + 3")).as("an address that is a number counts bytes").isEqualTo(va + 3);
+        assertThat(script.evaluateLong("((PMDL)(ULONG_PTR)mdl)->ByteCount")).isEqualTo(0x2000);
+        t.asDriver(() -> script.execute("MmProbeAndLockPages(mdl, UserMode, IoReadAccess)"));
+        assertThat(script.evaluateLong("((PPFN_NUMBER)(mdl + 1))[1]")).isEqualTo(script.evaluateLong("MmGetMdlPfnArray(mdl)[1]"));
+        script.execute("irp = IoAllocateIrp(2, FALSE)");
+        assertThat(script.evaluateLong("(PIO_STACK_LOCATION)(irp + 1) + 2")).isEqualTo(script.evaluateLong("irp->Tail.Overlay.CurrentStackLocation"));
+        assertThatThrownBy(() -> script.evaluateLong("mdl - irp")).hasMessageContaining("C subtracts pointers of one type only");
+    }
+
+    @Test
+    void andAndOrShortCircuitAsInC() {
+        vars.put("m", null);
+        assertThat(script.evaluateLong("m != NULL && m->ByteCount > 0")).isZero();
+        assertThat(script.evaluateLong("m == NULL || m->ByteCount > 0")).isEqualTo(1);
+        assertThat(script.evaluateLong("0 && MmGetMdlByteCount(m)")).isZero();
+        assertThat(script.evaluateLong("1 && 2 || *(PULONG)0")).isEqualTo(1);
+        assertThat(script.evaluateLong("0x0F ^ 0xFF")).isEqualTo(0xF0);
+        assertThat(script.evaluateLong("0x2 & 0x2 == 2")).as("C: & binds looser than ==, the classic flag-test bug").isZero();
+        assertThat(script.evaluateLong("(0x2 & 0x2) == 2")).isEqualTo(1);
+        assertThat(script.evaluateLong("1 | 2 ^ 3 & 6")).as("& before ^ before |").isEqualTo(1 | (2 ^ (3 & 6)));
+        assertThat(script.evaluateLong("1 << 4 > 8")).as("shifts bind tighter than comparisons").isEqualTo(1);
+        assertThatThrownBy(() -> script.evaluateLong("0 && NoSuchName")).as("names are still checked where C would not evaluate")
+                .isInstanceOf(Script.ScriptException.class);
+    }
 }
