@@ -89,7 +89,7 @@ public final class Script {
      * | }                                   |
      * </pre>
      * Rows are joined while a '{' is open (outside quotes and character constants), and a row that
-     * starts with {@code else}, {@code __except} or {@code __finally} joins the statement before it.
+     * starts with {@code else} or {@code __except} joins the statement before it.
      * A table whose blocks do not close is refused with the row that opened the block.
      */
     public static List<Statement> statements(List<String> rows) {
@@ -130,7 +130,7 @@ public final class Script {
         return out;
     }
 
-    private static final java.util.regex.Pattern CONTINUATION = java.util.regex.Pattern.compile("(else\\b|__except\\b|__finally\\b)");
+    private static final java.util.regex.Pattern CONTINUATION = java.util.regex.Pattern.compile("(else\\b|__except\\b)");
 
     /** '{' minus '}' in a row, outside string literals and character constants. */
     private static int braceBalance(String row) {

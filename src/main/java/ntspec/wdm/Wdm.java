@@ -120,6 +120,16 @@ public class Wdm implements WdmConstants {
         });
     }
 
+    /**
+     * A routine wdm.h expands inline into the driver (RtlCopyMemory is memcpy): traced as a call, but
+     * it runs as the driver's own code, so a fault inside is the driver's.
+     */
+    private void inline(String name, String args, Runnable body) {
+        machine.kernel.ensureRunning();
+        machine.trace.add(Trace.Kind.DDI, name + "(" + args + ")");
+        body.run();
+    }
+
     private long ddiReturning(String name, String args, Supplier<Long> body) {
         long r = ddi(name, args, body);
         machine.trace.add(Trace.Kind.RETURN, name + " returned", r);
@@ -210,17 +220,17 @@ public class Wdm implements WdmConstants {
     }
 
     public EProcess PsGetCurrentProcess() {
-        return (EProcess) machine.kernel.currentProcess();
+        return ddi("PsGetCurrentProcess", "", () -> (EProcess) machine.kernel.currentProcess());
     }
 
     /** IoGetCurrentProcess: the same as PsGetCurrentProcess. */
     public EProcess IoGetCurrentProcess() {
-        return PsGetCurrentProcess();
+        return ddi("IoGetCurrentProcess", "", () -> (EProcess) machine.kernel.currentProcess());
     }
 
     /** KeGetCurrentThread: the thread running on the current processor. */
     public ntspec.ke.KThread KeGetCurrentThread() {
-        return machine.kernel.currentThread();
+        return ddi("KeGetCurrentThread", "", () -> machine.kernel.currentThread());
     }
 
     /**
@@ -726,15 +736,27 @@ public class Wdm implements WdmConstants {
     }
 
     /** RtlCopyMemory(Destination, Source, Length): the driver's own memcpy, forward, page by page. */
+    /**
+     * RtlCopyMemory (memcpy in wdm.h): traced like a DDI so a scenario's trace shows the copy, its
+     * faults and the bug check of a bad address; the copy itself is the driver's own access
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-rtlcopymemory).
+     */
     public void RtlCopyMemory(long destination, long source, long length) {
-        machine.mm.copyForward(destination, source, length);
+        inline("RtlCopyMemory", hex(destination) + ", " + hex(source) + ", " + hex(length),
+                () -> machine.mm.copyForward(destination, source, length));
     }
 
     public void RtlFillMemory(long destination, long length, int fill) {
-        for (long i = 0; i < length; i++) writeByte(destination + i, fill);
+        inline("RtlFillMemory", hex(destination) + ", " + hex(length) + ", " + hex(fill & 0xFF),
+                () -> {
+                    for (long i = 0; i < length; i++) writeByte(destination + i, fill);
+                });
     }
 
     public void RtlZeroMemory(long destination, long length) {
-        RtlFillMemory(destination, length, 0);
+        inline("RtlZeroMemory", hex(destination) + ", " + hex(length),
+                () -> {
+                    for (long i = 0; i < length; i++) writeByte(destination + i, 0);
+                });
     }
 }

@@ -65,4 +65,21 @@ class TraceTest {
                 .contains("  ... 8 events left out here (8 PTE); the trace has 12 in all ...")
                 .endsWith("   12 BUGCHECK KeBugCheckEx 0x50\n");
     }
+
+    @Test
+    void rtlCopyMemoryAndTheCurrentThreadAndProcessAreTracedLikeDdis() {
+        TestMachine t = new TestMachine();
+        long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
+        int mark = t.machine.trace.size();
+        t.asDriver(() -> {
+            t.wdm.RtlFillMemory(va, 0x10, 0x41);
+            t.wdm.RtlCopyMemory(va + 0x10, va, 0x10);
+            t.wdm.PsGetCurrentProcess();
+            t.wdm.KeGetCurrentThread();
+        });
+        assertThat(t.machine.trace.since(mark)).filteredOn(e -> e.kind() == Trace.Kind.DDI).extracting(Trace.Event::text)
+                .anyMatch(x -> x.startsWith("RtlFillMemory(")).anyMatch(x -> x.startsWith("RtlCopyMemory("))
+                .contains("PsGetCurrentProcess()", "KeGetCurrentThread()");
+        assertThat(t.machine.mm.read(va + 0x1F, 1)).isEqualTo(0x41);
+    }
 }
