@@ -37,6 +37,8 @@ public final class IoFunc {
         Integer earlyStatus;
         /** The IRP that was sent (its address; the packet is freed at completion). */
         public final long irp;
+        /** The Win32 routine the caller called: DeviceIoControl, ReadFile or WriteFile (its result rules differ). */
+        String api = "DeviceIoControl";
 
         Request(Handle handle, long iosb, KEvent event, long irp) {
             this.handle = handle;
@@ -64,7 +66,7 @@ public final class IoFunc {
             return v == null ? 0 : v.intValue();
         }
 
-        private boolean synchronous() {
+        boolean synchronous() {
             Long v = io.mm.peekIn(io.mm.systemDirectoryTableBase, handle.file().address + 0x50, 4);
             return v != null && (v & FileObject.FO_SYNCHRONOUS_IO) != 0;
         }
@@ -94,6 +96,49 @@ public final class IoFunc {
             }
             return dispatchStatus;
         }
+    }
+
+    /**
+     * What the Win32 routine returned to its caller, derived from the service's status and the
+     * caller's IO_STATUS_BLOCK as kernel32 derives it (Wine's kernelbase DeviceIoControl and
+     * ReadFile/WriteFile, checked by its tests against Windows:
+     * https://gitlab.winehq.org/wine/wine/-/blob/master/dlls/kernelbase/file.c):
+     * DeviceIoControl fails on STATUS_PENDING and on any status that is not NT_SUCCESS (warnings
+     * such as STATUS_BUFFER_OVERFLOW included) and writes *lpBytesReturned unless the status is an
+     * error; ReadFile and WriteFile fail on any status but STATUS_SUCCESS and STATUS_TIMEOUT, except
+     * that a synchronous ReadFile at STATUS_END_OF_FILE succeeds with 0 bytes. A failure sets the
+     * thread's last error to RtlNtStatusToDosError(status); a success leaves it as it was.
+     */
+    public record Win32View(boolean result, Integer lastError, Long bytesReturned, String why) {
+    }
+
+    /** The Win32 view of a request that has returned; null while its caller still waits. */
+    public static Win32View win32(Request r) {
+        Integer st = r.returnValue();
+        if (st == null) return null;
+        int status = st;
+        boolean overlapped = !r.synchronous();
+        IoStatusBlockView iosb = r.IoStatus();
+        Long information = iosb == null ? null : iosb.Information;
+        if (r.api.equals("DeviceIoControl")) {
+            boolean error = (status >>> 30) == 3;
+            Long returned = error || status == NtStatus.STATUS_PENDING ? null : information;
+            String why = error ? "DeviceIoControl writes *lpBytesReturned only when the status is not an error (NT_ERROR)"
+                    : "the request is pending: *lpBytesReturned holds no count yet; GetOverlappedResult gives it";
+            boolean ok = status != NtStatus.STATUS_PENDING && NtStatus.NT_SUCCESS(status);
+            return new Win32View(ok, ok ? null : ntspec.ke.Win32Error.fromNtStatus(status), returned, why);
+        }
+        // kernel32 sets its IO_STATUS_BLOCK's Information to 0 before the call; the I/O manager
+        // writes the block only for a status that is not an error or a request that pended
+        // (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/irp.c, IopCompleteRequest),
+        // so a synchronous failure leaves kernel32's 0 there.
+        boolean written = (status >>> 30) != 3 || (r.dispatchStatus != null && r.dispatchStatus == NtStatus.STATUS_PENDING);
+        if (!written) information = 0L;
+        Long returned = overlapped && status != 0 ? Long.valueOf(0) : information;
+        boolean ok = status == NtStatus.STATUS_END_OF_FILE ? !overlapped
+                : status == NtStatus.STATUS_SUCCESS || status == NtStatus.STATUS_TIMEOUT;
+        return new Win32View(ok, ok ? null : ntspec.ke.Win32Error.fromNtStatus(status), returned,
+                "the caller's IO_STATUS_BLOCK is not resident");
     }
 
     /** IO_STATUS_BLOCK as read from the caller's memory. */
@@ -273,7 +318,9 @@ public final class IoFunc {
      * probed for the inverse access, other devices the raw user address.
      */
     public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length) {
-        return service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, iosb, buffer, length));
+        Request r = service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, iosb, buffer, length));
+        if (r != null) r.api = read ? "ReadFile" : "WriteFile";
+        return r;
     }
 
     private Request readWrite(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length) {

@@ -50,6 +50,14 @@ public final class NtStatus {
     public static final int STATUS_INVALID_DEVICE_STATE = 0xC0000184;
     public static final int STATUS_INVALID_ADDRESS = 0xC0000141;
     public static final int STATUS_DATATYPE_MISALIGNMENT_ERROR = 0xC00002C5;
+    public static final int STATUS_NO_MORE_FILES = 0x80000006;
+    public static final int STATUS_NO_SUCH_DEVICE = 0xC000000E;
+    public static final int STATUS_DELETE_PENDING = 0xC0000056;
+    public static final int STATUS_PRIVILEGE_NOT_HELD = 0xC0000061;
+    public static final int STATUS_DEVICE_NOT_READY = 0xC00000A3;
+    public static final int STATUS_INVALID_USER_BUFFER = 0xC00000E8;
+    public static final int STATUS_IO_DEVICE_ERROR = 0xC0000185;
+    public static final int STATUS_INVALID_BUFFER_SIZE = 0xC0000206;
 
     private static final Map<Integer, String> NAMES;
     static {

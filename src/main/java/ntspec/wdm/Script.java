@@ -252,6 +252,7 @@ public final class Script {
         }
         NtStatus.byName().forEach((n, v) -> c.putIfAbsent(n, v & 0xFFFFFFFFL));
         BugCheckCode.byName().forEach((n, v) -> c.putIfAbsent(n, (long) v));
+        ntspec.ke.Win32Error.byName().forEach((n, v) -> c.putIfAbsent(n, (long) v));
         String[] lists = {"ZeroedPageList", "FreePageList", "StandbyPageList", "ModifiedPageList",
             "ModifiedNoWritePageList", "BadPageList", "ActiveAndValid", "TransitionPage"};
         for (int i = 0; i < lists.length; i++) c.put(lists[i], (long) i);
@@ -777,8 +778,22 @@ public final class Script {
             }
             case "Irp":
                 return rq.Irp();
+            case "Win32Result", "LastError", "BytesReturned": {
+                IoFunc.Win32View w = IoFunc.win32(rq);
+                if (w == null) throw new ScriptException("the request has not returned: the caller still waits for its pending IRP (r->Waiting is 1)");
+                if (name.equals("Win32Result")) return w.result() ? 1L : 0L;
+                if (name.equals("LastError")) {
+                    if (w.lastError() == null) {
+                        throw new ScriptException("the call returned TRUE: a success does not set the last error (GetLastError keeps the thread's earlier value)");
+                    }
+                    return (long) w.lastError();
+                }
+                if (w.bytesReturned() == null) throw new ScriptException("no byte count was written: " + w.why());
+                return w.bytesReturned();
+            }
             default:
-                throw new ScriptException("a request has no field " + name + "; fields: ReturnValue, Waiting, IoStatus (.Status, .Information), Irp");
+                throw new ScriptException("a request has no field " + name + "; fields: ReturnValue, Waiting, IoStatus (.Status, .Information), Irp, "
+                        + "Win32Result (TRUE/FALSE), LastError (GetLastError after FALSE), BytesReturned (*lpBytesReturned)");
         }
     }
 

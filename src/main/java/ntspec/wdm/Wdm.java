@@ -737,6 +737,14 @@ public class Wdm implements WdmConstants {
 
     /** RtlCopyMemory(Destination, Source, Length): the driver's own memcpy, forward, page by page. */
     /**
+     * RtlNtStatusToDosError: the Win32 error code kernel32 reports for a status
+     * (https://learn.microsoft.com/windows/win32/api/winternl/nf-winternl-rtlntstatustodoserror).
+     */
+    public int RtlNtStatusToDosError(int status) {
+        return ddi("RtlNtStatusToDosError", ntspec.ke.NtStatus.name(status), () -> ntspec.ke.Win32Error.fromNtStatus(status));
+    }
+
+    /**
      * RtlCopyMemory (memcpy in wdm.h): traced like a DDI so a scenario's trace shows the copy, its
      * faults and the bug check of a bad address; the copy itself is the driver's own access
      * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-rtlcopymemory).
