@@ -60,7 +60,7 @@ public final class Script {
             Map.entry("PUCHAR", 1), Map.entry("PCHAR", 1), Map.entry("PBOOLEAN", 1), Map.entry("PUSHORT", 2), Map.entry("PSHORT", 2),
             Map.entry("PWCHAR", 2), Map.entry("PULONG", 4), Map.entry("PLONG", 4), Map.entry("PULONG_PTR", 8), Map.entry("PLONG_PTR", 8),
             Map.entry("PULONG64", 8), Map.entry("PULONGLONG", 8), Map.entry("PSIZE_T", 8), Map.entry("PPFN_NUMBER", 8),
-            Map.entry("PVOID*", 8));
+            Map.entry("PVOID*", 8), Map.entry("PLARGE_INTEGER", 8), Map.entry("PLONGLONG", 8), Map.entry("PLONG64", 8));
 
     /** The error of one statement of a table, named by its row: "row 3, | x = Foo() |: ...". */
     public static ScriptException inRow(int row, String statement, ScriptException e) {
@@ -841,7 +841,8 @@ public final class Script {
             case "UCHAR", "CHAR", "BOOLEAN": return 1;
             case "USHORT", "SHORT", "CSHORT", "WCHAR": return 2;
             case "ULONG", "LONG", "NTSTATUS", "KIRQL_ULONG": return 4;
-            case "ULONG_PTR", "LONG_PTR", "SIZE_T", "PVOID", "PFN_NUMBER", "ULONG64", "LONGLONG", "ULONGLONG", "PMDL", "PIRP": return 8;
+            case "ULONG_PTR", "LONG_PTR", "SIZE_T", "PVOID", "PFN_NUMBER", "ULONG64", "LONGLONG", "ULONGLONG", "PMDL", "PIRP",
+                 "LARGE_INTEGER", "PKEVENT": return 8;
             default:
         }
         String name = type.startsWith("_") ? type : "_" + type;
@@ -1209,6 +1210,15 @@ public final class Script {
                     if (accept(")")) {
                         Object operand = unary();
                         return new TypedPointer(toLong(operand, "the operand of (" + type + ")"), POINTER_TYPES.get(type), type);
+                    }
+                }
+                // (PKEVENT)p, (PIRP)p ...: a pointer to a structure this machine lays out, as C's cast makes it.
+                StructType pointee = type != null && type.length() > 1 && type.charAt(0) == 'P' ? Symbols.type("_" + type.substring(1)) : null;
+                if (pointee != null) {
+                    ident();
+                    if (accept(")")) {
+                        long a = toLong(unary(), "the operand of (" + type + ")");
+                        return a == 0 ? null : objectAt(pointee, a);
                     }
                 }
                 pos = afterParen;
