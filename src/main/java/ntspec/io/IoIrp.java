@@ -420,7 +420,8 @@ public final class IoIrp {
             }
             KEvent event = irp.UserEvent();
             if (event != null) {
-                event.set();
+                io.trace.add(Trace.Kind.NOTE, "IopCompleteRequest stage 2: KeSetEvent(UserEvent " + Trace.hex(event.address) + ")");
+                io.kernel.waits.KeSetEvent(event, 0, false);
                 if (file != null && !synchronousApi) file.setFinalStatus(status);
             } else if (file != null) {
                 file.setFinalStatus(status);

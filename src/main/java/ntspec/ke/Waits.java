@@ -175,7 +175,7 @@ public final class Waits {
                 }
                 Kernel.PendingWork work = kernel.nextPendingWork();
                 if (work == null) break;
-                kernel.trace().add(Trace.Kind.NOTE, "while " + t + " waits, CPU " + p.number + " runs: " + work.what());
+                kernel.trace().add(Trace.Kind.NOTE, "while " + t + " waits, the machine runs: " + work.what());
                 int saved = kernel.currentProcessorNumber();
                 kernel.setCurrentProcessorNumber(p.number);
                 try {

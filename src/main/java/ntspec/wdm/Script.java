@@ -1175,6 +1175,12 @@ public final class Script {
                 }
                 return readMemory(tp.address(), tp.size());
             }
+            if (!peekIs("&&") && accept("&")) {
+                // &x->Member for a structure member (&irp->ThreadListEntry, &me->IrpList): its address.
+                Object target = unary();
+                if (target instanceof KernelObject k) return k.address();
+                throw error("& takes the address of a structure or a structure member (&irp->ThreadListEntry), not " + describe(target));
+            }
             if (accept("~")) return ~toLong(unary(), "operand of ~");
             if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
             if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
