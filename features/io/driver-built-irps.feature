@@ -311,3 +311,29 @@ Feature: IRPs a driver builds: synchronous and asynchronous FSD requests, IRPs i
       | irp = IoBuildSynchronousFsdRequest(IRP_MJ_READ, device("\Device\Disk"), buf, 0x200, offset, ev, iosb) |
       | IoFreeIrp(irp)                                                                                     |
     Then the checked kernel asserted "IsListEmpty(&Irp->ThreadListEntry)" in IoFreeIrp
+
+  @ddi:IoBuildDeviceIoControlRequest @ddi:KeWaitForSingleObject
+  Scenario: An IOCTL built with an event, sent to the function driver that pends its requests: the wait lets its device finish, and the event is set with the IOSB written
+    Given the function driver "Func.sys" with a device "\Device\Func" using DO_BUFFERED_IO that pends its requests
+    And "Func.sys" replies "pong"
+    When "Fs.sys" runs:
+      | irp = IoBuildDeviceIoControlRequest(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS), device("\Device\Func"), NULL, 0, buf, 0x10, FALSE, ev, iosb) |
+      | me = KeGetCurrentThread()                                             |
+      | queued = me->IrpList.Flink                                            |
+      | status = IoCallDriver(device("\Device\Func"), irp)                    |
+      | wait = KeWaitForSingleObject(ev, Executive, KernelMode, FALSE, NULL)  |
+    Then these hold:
+      | expression              | value                 |
+      | queued                  | &irp->ThreadListEntry |
+      | status                  | STATUS_PENDING        |
+      | wait                    | STATUS_SUCCESS        |
+      | *(PULONG)iosb           | STATUS_SUCCESS        |
+      | *(PULONG_PTR)(iosb + 8) | 4                     |
+      | me->IrpList.Flink       | &me->IrpList          |
+    And the driver reads "pong" at buf
+    And the trace shows, in order:
+      | waits on event                               |
+      | the machine runs: Func.sys's device finishes |
+      | DPC of Func.sys                              |
+      | IopCompleteRequest stage 2                   |
+      | KeWaitForSingleObject returned STATUS_SUCCESS |
