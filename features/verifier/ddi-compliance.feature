@@ -6,7 +6,8 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
   1 (IrqlExAllocatePool 0x00020004, IrqlExApcLte2 0x00020006, IrqlExPassive 0x00020008,
   IrqlIoApcLte 0x00020009, IrqlIoPassive1 0x0002000A, IrqlIoPassive3 0x0002000C, IrqlMmApcLte
   0x00020019, IrqlMmDispatch 0x0002001A: the routines the machine exposes that have a rule with a runtime ID), the
-  address of the rule's condition as text, and its state.
+  address of the rule's condition as text, and its state. IrqlKeSetEvent (0x00020016) allows
+  KeSetEvent up to DISPATCH_LEVEL with Wait FALSE and up to APC_LEVEL with Wait TRUE.
   Sources: https://learn.microsoft.com/windows-hardware/drivers/devtest/ddi-compliance-checking,
   https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irql-rules,
   https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlmmapclte,
@@ -84,3 +85,16 @@ Feature: DDI compliance checking: the IRQL rules of the routines a driver calls,
       | KeRaiseIrql(DISPATCH_LEVEL + 1) |
       | MmFreeContiguousMemory(b)       |
     Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x0002001A, *, *, 0)
+
+  # https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlkesetevent
+  @ddi:KeSetEvent
+  Scenario: KeSetEvent at DISPATCH_LEVEL keeps IrqlKeSetEvent with Wait FALSE, and breaks it with Wait TRUE (0x00020016)
+    When the driver calls:
+      | ev = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(KEVENT), 'tvEK') |
+      | KeInitializeEvent(ev, SynchronizationEvent, FALSE)                  |
+      | KeRaiseIrql(DISPATCH_LEVEL)                                         |
+      | KeSetEvent(ev, IO_NO_INCREMENT, FALSE)                              |
+    Then the machine is running
+    When the driver calls:
+      | KeSetEvent(ev, IO_NO_INCREMENT, TRUE) |
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0x00020016, *, *, 0)

@@ -334,8 +334,11 @@ public final class Debugger {
             case BugCheckCode.NO_MORE_SYSTEM_PTES -> new String[] {"0 system PTEs, 1 nonpaged pool PTEs", "requested size", "free PTEs", "total PTEs"};
             case BugCheckCode.MEMORY_MANAGEMENT -> new String[] {"subtype " + memoryManagementSubtype(p1), "", "", ""};
             case BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS -> new String[] {"address of the IRP", "reserved", "reserved", "reserved"};
+            case BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC -> new String[] {
+                "the original thread (it waited in a DPC)", "the new thread", "the stack address of the original thread", "reserved"};
             case BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION -> verifierMeanings(p1);
             case BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION -> switch ((int) p1) {
+                case 0x02 -> new String[] {"0x02: IoFreeIrp of an IRP still associated with a thread", "IRP", "0", "0"};
                 case 0x05 -> new String[] {"0x05: IRQL changed across a dispatch routine", "device object", "IRQL before", "IRQL after"};
                 case 0x06 -> new String[] {"0x06: IoCompleteRequest with status STATUS_PENDING or -1", "status", "IRP", "0"};
                 case 0x07 -> new String[] {"0x07: IoCompleteRequest with a cancel routine still set", "cancel routine", "IRP", "0"};

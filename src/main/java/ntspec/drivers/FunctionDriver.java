@@ -80,6 +80,11 @@ public final class FunctionDriver extends Wdm {
         if (pend && status == STATUS_SUCCESS) {
             IoMarkIrpPending(irp);
             pending.add(irp);
+            // The device finishes the transfer and interrupts when time passes (while a thread waits):
+            // the DPC completes what is still pending, on the processor free to run it.
+            machine.kernel.queuePendingWork(image.name() + "'s device finishes " + irp + " and interrupts", cpu -> {
+                if (!pending.isEmpty()) completePendingFromDpc(cpu);
+            });
             return STATUS_PENDING;
         }
         complete(irp, status);

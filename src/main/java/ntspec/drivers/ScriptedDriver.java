@@ -70,7 +70,37 @@ public final class ScriptedDriver extends Wdm {
                 throw new Script.ScriptException(routine + " of " + image().name()
                         + " ended without a status; end it with a row such as | return STATUS_SUCCESS | or | return status |");
             }
-            return (int) Script.toLong(r.value(), "the status " + routine + " returns");
+            int status = (int) Script.toLong(r.value(), "the status " + routine + " returns");
+            if (status == STATUS_PENDING && interruptDpc != null) deviceStarted(deviceObject, irp);
+            return status;
+        });
+    }
+
+    private List<String> interruptDpc;
+    private int interruptProcessor;
+
+    /**
+     * The driver's device finishes each request the driver pends and interrupts; the interrupt's
+     * DPC runs {@code statements} on {@code processor}, seeing the request as {@code Irp} and the
+     * device as {@code DeviceObject}. The machine runs that pending work when time passes, that is
+     * while a thread blocks in a wait ({@link ntspec.ke.Waits}).
+     */
+    public void defineInterruptDpc(int processor, List<String> statements) {
+        if (processor < 0 || processor >= machine.kernel.processorCount()) {
+            throw new IllegalArgumentException("processor " + processor + " does not exist; the machine has " + machine.kernel.processorCount());
+        }
+        interruptDpc = statements;
+        interruptProcessor = processor;
+    }
+
+    private void deviceStarted(ntspec.io.DeviceObject deviceObject, ntspec.io.Irp irp) {
+        List<String> dpc = interruptDpc;
+        int processor = interruptProcessor;
+        machine.kernel.queuePendingWork(image().name() + "'s device finishes " + irp + " and interrupts: DPC on CPU " + processor, cpu -> {
+            Map<String, Object> locals = new LinkedHashMap<>();
+            locals.put("Irp", irp);
+            locals.put("DeviceObject", deviceObject);
+            runDpc(processor, () -> new Script(this, names, locals).executeBlock(dpc));
         });
     }
 

@@ -9,7 +9,11 @@ public final class IoConstants {
     public static final int IRP_MJ_CLOSE = 0x02;
     public static final int IRP_MJ_READ = 0x03;
     public static final int IRP_MJ_WRITE = 0x04;
+    public static final int IRP_MJ_FLUSH_BUFFERS = 0x09;
     public static final int IRP_MJ_FILE_SYSTEM_CONTROL = 0x0D;
+    public static final int IRP_MJ_SHUTDOWN = 0x10;
+    public static final int IRP_MJ_POWER = 0x16;
+    public static final int IRP_MJ_PNP = 0x1B;
     public static final int IRP_MJ_DEVICE_CONTROL = 0x0E;
     public static final int IRP_MJ_INTERNAL_DEVICE_CONTROL = 0x0F;
     public static final int IRP_MJ_CLEANUP = 0x12;
@@ -92,7 +96,11 @@ public final class IoConstants {
             case IRP_MJ_CLOSE -> "IRP_MJ_CLOSE";
             case IRP_MJ_READ -> "IRP_MJ_READ";
             case IRP_MJ_WRITE -> "IRP_MJ_WRITE";
+            case IRP_MJ_FLUSH_BUFFERS -> "IRP_MJ_FLUSH_BUFFERS";
             case IRP_MJ_FILE_SYSTEM_CONTROL -> "IRP_MJ_FILE_SYSTEM_CONTROL";
+            case IRP_MJ_SHUTDOWN -> "IRP_MJ_SHUTDOWN";
+            case IRP_MJ_POWER -> "IRP_MJ_POWER";
+            case IRP_MJ_PNP -> "IRP_MJ_PNP";
             case IRP_MJ_DEVICE_CONTROL -> "IRP_MJ_DEVICE_CONTROL";
             case IRP_MJ_INTERNAL_DEVICE_CONTROL -> "IRP_MJ_INTERNAL_DEVICE_CONTROL";
             case IRP_MJ_CLEANUP -> "IRP_MJ_CLEANUP";

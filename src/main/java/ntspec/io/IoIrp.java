@@ -79,13 +79,13 @@ public final class IoIrp {
     }
 
     /**
-     * IoInitializeIrp: zeroes the packet, then Type, Size, StackCount, CurrentLocation = StackCount
-     * + 1, Tail.Overlay.CurrentStackLocation one past the last location, an empty ThreadListEntry and
-     * the current thread's APC environment (kmtest IoIrp).
+     * IoInitializeIrp: zeroes the packet (AllocationFlags too: an IRP in the driver's own pool has
+     * none), then Type, Size, StackCount, CurrentLocation = StackCount + 1,
+     * Tail.Overlay.CurrentStackLocation one past the last location, an empty ThreadListEntry and the
+     * current thread's APC environment (kmtest IoIrp; ReactOS irp.c).
      */
     public void IoInitializeIrp(Irp irp, int packetSize, int stackSize) {
         long va = irp.address;
-        int allocationFlags = irp.AllocationFlags();
         for (long off = 0; off < (packetSize & 0xFFFF); off += 8) io.mm.write(va + off, (int) Math.min(8, (packetSize & 0xFFFF) - off), 0);
         io.mm.write(va, 2, IO_TYPE_IRP);
         io.mm.write(va + 0x02, 2, packetSize);
@@ -93,7 +93,6 @@ public final class IoIrp {
         io.mm.write(va + 0x43, 1, stackSize + 1);
         KThread t = io.kernel.currentThread();
         io.mm.write(va + 0x46, 1, t != null && t.isAttached() ? 1 : 0);
-        io.mm.write(va + 0x47, 1, allocationFlags);
         io.mm.write(va + 0x20, 8, va + 0x20);
         io.mm.write(va + 0x28, 8, va + 0x20);
         io.mm.write(va + Irp.CURRENT_STACK_LOCATION, 8, va + Irp.SIZEOF_IRP + (long) stackSize * IoStackLocation.SIZE);
@@ -104,6 +103,8 @@ public final class IoIrp {
      * handed out twice), any other back to pool. MDLs on the IRP are not touched.
      */
     public void IoFreeIrp(Irp irp) {
+        io.kernel.ASSERT(irp.Type() == IO_TYPE_IRP, "Irp->Type == IO_TYPE_IRP");
+        io.kernel.ASSERT(io.mm.read(irp.address + 0x20, 8) == irp.address + 0x20, "IsListEmpty(&Irp->ThreadListEntry)");
         int flags = irp.AllocationFlags();
         if ((flags & IRP_ALLOCATED_FIXED_SIZE) != 0) io.mm.pool.freeToLookaside(irp.address, irp.Size(), TAG_IRP);
         else io.mm.pool.ExFreePoolWithTag(irp.address, TAG_IRP);
@@ -419,7 +420,8 @@ public final class IoIrp {
             }
             KEvent event = irp.UserEvent();
             if (event != null) {
-                event.set();
+                io.trace.add(Trace.Kind.NOTE, "IopCompleteRequest stage 2: KeSetEvent(UserEvent " + Trace.hex(event.address) + ")");
+                io.kernel.waits.KeSetEvent(event, 0, false);
                 if (file != null && !synchronousApi) file.setFinalStatus(status);
             } else if (file != null) {
                 file.setFinalStatus(status);
@@ -430,7 +432,46 @@ public final class IoIrp {
             file.setFinalStatus(status);
             file.Event().set();
         }
+        IopUnQueueIrpFromThread(irp);
         IoFreeIrp(irp);
+    }
+
+    /** IopQueueIrpToThread: the IRP goes at the head of its thread's ETHREAD.IrpList, through Irp->ThreadListEntry. */
+    void IopQueueIrpToThread(Irp irp) {
+        long thread = irp.Tail.Overlay.ThreadAddress();
+        if (thread == 0) return;
+        long head = thread + KThread.IRP_LIST;
+        long entry = irp.address + 0x20;
+        long first = io.mm.read(head, 8);
+        io.mm.write(entry, 8, first);
+        io.mm.write(entry + 8, 8, head);
+        io.mm.write(first + 8, 8, entry);
+        io.mm.write(head, 8, entry);
+    }
+
+    /** IopUnQueueIrpFromThread: RemoveEntryList(&Irp->ThreadListEntry), then an empty entry (a no-op for an IRP on no list). */
+    void IopUnQueueIrpFromThread(Irp irp) {
+        long entry = irp.address + 0x20;
+        long flink = io.mm.read(entry, 8);
+        long blink = io.mm.read(entry + 8, 8);
+        io.mm.write(blink, 8, flink);
+        io.mm.write(flink + 8, 8, blink);
+        io.mm.write(entry, 8, entry);
+        io.mm.write(entry + 8, 8, entry);
+    }
+
+    /**
+     * IoReuseIrp (ReactOS irp.c): IoInitializeIrp again over the same packet, keeping its
+     * AllocationFlags, with IoStatus.Status = Status. The checked kernel asserts that no cancel
+     * routine is set and that the IRP is on no thread's list.
+     */
+    public void IoReuseIrp(Irp irp, int status) {
+        io.kernel.ASSERT(irp.CancelRoutine() == 0, "!Irp->CancelRoutine");
+        io.kernel.ASSERT(io.mm.read(irp.address + 0x20, 8) == irp.address + 0x20, "IsListEmpty(&Irp->ThreadListEntry)");
+        int allocationFlags = irp.AllocationFlags();
+        IoInitializeIrp(irp, irp.Size(), irp.StackCount());
+        irp.IoStatus.setStatus(status);
+        io.mm.write(irp.address + 0x47, 1, allocationFlags);
     }
 
     // ------------------------------------------------------------------ kernel-built IRPs
@@ -461,6 +502,81 @@ public final class IoIrp {
             io.func.discard(irp);
             return null;
         }
+        IopQueueIrpToThread(irp);
+        return irp;
+    }
+
+    /**
+     * IoBuildAsynchronousFsdRequest (ReactOS irp.c; https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iobuildasynchronousfsdrequest):
+     * an IRP of the target's StackSize with the major function in its first location; for a read or
+     * write, the buffer as the target device takes it -- DO_BUFFERED_IO: a system buffer from
+     * nonpaged pool (the caller's data copied in for a write), IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER
+     * (| IRP_INPUT_OPERATION for a read) and UserBuffer = Buffer; DO_DIRECT_IO: an MDL probed and
+     * locked in KernelMode (IoWriteAccess for a read); neither: UserBuffer = Buffer -- and Length and
+     * ByteOffset in Parameters.Read/Write. Flush, shutdown, PnP and power requests get no buffer.
+     * Tail.Overlay.Thread is the current thread, UserIosb the IoStatusBlock; RequestorMode stays
+     * KernelMode. NULL when the IRP, the buffer or the MDL cannot be had, or the probe fails.
+     */
+    public Irp IoBuildAsynchronousFsdRequest(int majorFunction, DeviceObject device, long buffer, long length, Long startingOffset,
+                                             long iosb) {
+        Irp irp = IoAllocateIrp(device.StackSize(), false);
+        if (irp == null) return null;
+        IoStackLocation sp = IoGetNextIrpStackLocation(irp);
+        sp.setMajorFunction(majorFunction);
+        long len = length & 0xFFFFFFFFL;
+        boolean read = majorFunction == IRP_MJ_READ;
+        if (majorFunction != IRP_MJ_FLUSH_BUFFERS && majorFunction != IRP_MJ_SHUTDOWN && majorFunction != IRP_MJ_PNP
+                && majorFunction != IRP_MJ_POWER) {
+            int deviceFlags = device.Flags();
+            if ((deviceFlags & DO_BUFFERED_IO) != 0) {
+                long system = io.mm.pool.ExAllocatePoolWithTag(Pool.NonPagedPool, len, TAG_SYS_BUF);
+                if (system == 0) {
+                    IoFreeIrp(irp);
+                    return null;
+                }
+                irp.AssociatedIrp.setSystemBuffer(system);
+                if (majorFunction == IRP_MJ_WRITE) io.mm.copyForward(system, buffer, len);
+                irp.setFlags(IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (read ? IRP_INPUT_OPERATION : 0));
+                irp.setUserBuffer(buffer);
+            } else if ((deviceFlags & DO_DIRECT_IO) != 0) {
+                Mdl mdl = io.mdl.IoAllocateMdl(buffer, len, false, false, irp);
+                if (mdl == null) {
+                    IoFreeIrp(irp);
+                    return null;
+                }
+                int[] caught = {0};
+                io.kernel.tryExcept(() -> io.mm.mdl.MmProbeAndLockPages(mdl, MdlRoutines.KernelMode,
+                        read ? MdlRoutines.IoWriteAccess : MdlRoutines.IoReadAccess), code -> caught[0] = code);
+                if (caught[0] != 0) {
+                    io.mdl.IoFreeMdl(mdl);
+                    irp.setMdlAddress(null);
+                    IoFreeIrp(irp);
+                    return null;
+                }
+            } else {
+                irp.setUserBuffer(buffer);
+            }
+            if (read || majorFunction == IRP_MJ_WRITE) {
+                sp.Parameters.Read.setLength(len);
+                if (startingOffset != null) sp.Parameters.Read.setByteOffset(startingOffset);
+            }
+        }
+        irp.setUserIosb(iosb);
+        irp.Tail.Overlay.setThread(io.kernel.currentThread());
+        return irp;
+    }
+
+    /**
+     * IoBuildSynchronousFsdRequest (ReactOS irp.c): IoBuildAsynchronousFsdRequest, then UserEvent =
+     * Event and the IRP queued to the current thread (a threaded IRP: stage 2 of completion writes
+     * the IoStatusBlock, sets the event and frees the IRP and its MDLs in this thread).
+     */
+    public Irp IoBuildSynchronousFsdRequest(int majorFunction, DeviceObject device, long buffer, long length, Long startingOffset,
+                                            KEvent event, long iosb) {
+        Irp irp = IoBuildAsynchronousFsdRequest(majorFunction, device, buffer, length, startingOffset, iosb);
+        if (irp == null) return null;
+        irp.setUserEvent(event);
+        IopQueueIrpToThread(irp);
         return irp;
     }
 }

@@ -29,4 +29,8 @@ public interface IoObserver {
     /** IoCompleteRequest(irp) is called, before anything changes. */
     default void beforeComplete(Irp irp) {
     }
+
+    /** IoFreeIrp(irp) is called, before anything changes. */
+    default void beforeFreeIrp(Irp irp) {
+    }
 }

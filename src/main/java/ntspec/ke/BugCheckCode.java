@@ -32,6 +32,7 @@ public final class BugCheckCode {
     public static final int SYSTEM_THREAD_EXCEPTION_NOT_HANDLED = 0x7E;
     public static final int DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS = 0xCE;
     public static final int DPC_WATCHDOG_VIOLATION = 0x133;
+    public static final int ATTEMPTED_SWITCH_FROM_DPC = 0xB8;
     public static final int SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION = 0xC1;
     public static final int PAGE_FAULT_IN_FREED_SPECIAL_POOL = 0xCC;
     public static final int PAGE_FAULT_BEYOND_END_OF_ALLOCATION = 0xCD;

@@ -44,6 +44,20 @@ public final class KEvent extends StructView {
         write(0x10, 8, address + 0x8);
     }
 
+    /** Header.Type: NotificationEvent 0, SynchronizationEvent 1. */
+    public int Type() {
+        return u8(0x0);
+    }
+
+    /** Header.SignalState. */
+    public int SignalState() {
+        return s32(0x4);
+    }
+
+    public void setSignalState(int state) {
+        write(0x4, 4, state);
+    }
+
     public boolean isSignaled() {
         return s32(0x4) != 0;
     }

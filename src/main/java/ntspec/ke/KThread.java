@@ -28,8 +28,16 @@ public final class KThread implements KernelObject {
             .ptr("Process", 0x220, "_KPROCESS")
             .prim("PreviousMode", PREVIOUS_MODE, Prim.CHAR)
             .build();
+    /**
+     * ETHREAD.IrpList: the IRPs queued to the thread (IopQueueIrpToThread), +0x4B0 in the 19041 x64
+     * symbols (CreateTime follows the 0x430-byte KTHREAD; IrpList is 0x80 further, as in every
+     * Windows 10 and 11 layout).
+     */
+    public static final int IRP_LIST = 0x4B0;
     public static final StructType ETHREAD = StructType.builder("_ETHREAD", 0x898)
             .struct("Tcb", 0x000, KTHREAD)
+            .struct("IrpList", IRP_LIST, StructType.builder("_LIST_ENTRY", 0x10)
+                    .ptr("Flink", 0x0, "_LIST_ENTRY").ptr("Blink", 0x8, "_LIST_ENTRY").build())
             .build();
 
     public final long threadId;
@@ -43,6 +51,10 @@ public final class KThread implements KernelObject {
     Integer lastExceptionCode;
     /** ApcState.ApcListHead[KernelMode]: special kernel APCs queued and not yet delivered. */
     final java.util.ArrayDeque<KApc> kernelApcs = new java.util.ArrayDeque<>();
+    /** KTHREAD.WaitNext: KeSetEvent(Wait TRUE) returned holding the dispatcher lock; the next wait starts from WaitIrql. */
+    boolean waitNext;
+    /** KTHREAD.WaitIrql: the IRQL the thread waits at. */
+    int waitIrql;
     /** A system thread (PsCreateSystemThread): no user context; exceptions end in 0x7E. */
     final boolean systemThread;
 
@@ -57,6 +69,8 @@ public final class KThread implements KernelObject {
         // UserMode; a system thread's is KernelMode (ReactOS KiInitializeContextThread,
         // https://github.com/reactos/reactos/blob/master/ntoskrnl/ke/amd64/thrdini.c).
         memory.write(address + PREVIOUS_MODE, 1, systemThread ? 0 : 1);
+        memory.write(address + IRP_LIST, 8, address + IRP_LIST);
+        memory.write(address + IRP_LIST + 8, 8, address + IRP_LIST);
         setApcStateProcess(process);
     }
 

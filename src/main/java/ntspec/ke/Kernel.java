@@ -35,6 +35,14 @@ public final class Kernel {
     private final Map<Long, KThread> threads = new HashMap<>();
     private int current;
     private BugCheck bugCheck;
+    /** Each processor's idle thread (what it runs while its thread waits), set as the process manager creates them. */
+    private final KThread[] idleThreads;
+    /** The machine's pending work, in the order it became due (see {@link Waits}). */
+    private final java.util.ArrayDeque<PendingWork> pendingWork = new java.util.ArrayDeque<>();
+    /** KeQueryInterruptTime: 100 ns units since boot; it advances only while a thread waits out a timeout. */
+    private long interruptTime;
+    /** The dispatcher: KeWaitForSingleObject and the event routines. */
+    public final Waits waits = new Waits(this);
 
     public Kernel(Trace trace, int processorCount, long systemDirectoryTableBase) {
         this.trace = trace;
@@ -44,6 +52,74 @@ public final class Kernel {
         }
         this.nt = new CodeImage("nt", NT_BASE, 0x800000, false);
         images.add(nt);
+        this.idleThreads = new KThread[processorCount];
+    }
+
+    // ---------------------------------------------------------------- idle threads, pending work, time
+
+    /** Records processor n's idle thread (the process manager creates them at boot). */
+    public void setIdleThread(int n, KThread thread) {
+        idleThreads[n] = thread;
+    }
+
+    /** Processor n's idle thread, or null before the process manager made it. */
+    public KThread idleThread(int n) {
+        return idleThreads[n];
+    }
+
+    /**
+     * Something the machine will do by itself once time passes: a device finishing the transfer a
+     * driver started and interrupting, whose DPC completes the request. {@code work} receives the
+     * processor that is free to run it (the one whose thread blocked in a wait).
+     */
+    public record PendingWork(String what, IntConsumer work) {
+    }
+
+    /** Queues pending work; it runs, in order, while a thread blocks in a wait (see {@link Waits}). */
+    public void queuePendingWork(String what, IntConsumer work) {
+        pendingWork.addLast(new PendingWork(what, work));
+        trace.add(Trace.Kind.NOTE, "pending: " + what);
+    }
+
+    /** The pending work not yet run. */
+    public List<PendingWork> pendingWork() {
+        return List.copyOf(pendingWork);
+    }
+
+    PendingWork nextPendingWork() {
+        return pendingWork.pollFirst();
+    }
+
+    /** KeQueryInterruptTime, in 100 ns units since boot. */
+    public long KeQueryInterruptTime() {
+        return interruptTime;
+    }
+
+    void advanceInterruptTime(long to) {
+        if (to > interruptTime) interruptTime = to;
+    }
+
+    int currentProcessorNumber() {
+        return current;
+    }
+
+    void setCurrentProcessorNumber(int n) {
+        current = n;
+    }
+
+    void deliverApcsOn(Processor p) {
+        deliverApcs(p);
+    }
+
+    /**
+     * A wait nothing in the machine can ever satisfy: the thread sleeps forever, recorded as a hang.
+     * Unlike {@link #hang(String)} no watchdog fires, whatever the thread's IRQL: the processor left
+     * the waiting thread and runs its idle thread.
+     */
+    RuntimeException waitsForever(String where) {
+        hang = where;
+        trace.add(Trace.Kind.NOTE, "thread hangs: " + where);
+        throw new ThreadHungException(where);
     }
 
     public Trace trace() {

@@ -26,7 +26,10 @@ public final class Ps {
         processes.add(system);
         // Each processor starts on its idle thread, a thread of the System process; a processor
         // whose process exits goes back to it.
-        for (int i = 0; i < kernel.processorCount(); i++) idle.add(PsCreateThread(system));
+        for (int i = 0; i < kernel.processorCount(); i++) {
+            idle.add(PsCreateThread(system));
+            kernel.setIdleThread(i, idle.get(i));
+        }
         for (int i = kernel.processorCount() - 1; i >= 0; i--) {
             kernel.setCurrentProcessor(i);
             kernel.switchTo(idle.get(i));

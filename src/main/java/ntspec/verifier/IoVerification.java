@@ -113,6 +113,21 @@ final class IoVerification implements IoObserver {
         if (!frames.isEmpty()) frames.pop();
     }
 
+    /**
+     * IoFreeIrp by a verified driver: 0x01 for an object that is not an IRP (its Type is not
+     * IO_TYPE_IRP) and 0x02 for an IRP still associated with a thread (on a thread's IrpList, as an
+     * IRP from IoBuildSynchronousFsdRequest or IoBuildDeviceIoControlRequest is until the I/O manager
+     * completes it), each with the IRP's address.
+     */
+    @Override
+    public void beforeFreeIrp(Irp irp) {
+        var caller = machine.kernel.callersImage();
+        Verifier.Entry e = caller == null ? null : verifier.entry(caller.name());
+        if (e == null || (e.flags & Verifier.IO_VERIFICATION) == 0) return;
+        if (irp.Type() != IoConstants.IO_TYPE_IRP) throw violation(0x01, irp.address, 0, 0);
+        if (machine.mm.read(irp.address + 0x20, 8) != irp.address + 0x20) throw violation(0x02, irp.address, 0, 0);
+    }
+
     @Override
     public void beforeComplete(Irp irp) {
         for (Frame f : frames) {

@@ -315,7 +315,11 @@ final class VerifierThunks implements NtExports {
             java.util.Map.entry("MmAllocateNonCachedMemory", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
             java.util.Map.entry("MmFreeNonCachedMemory", new IrqlRule("IrqlMmApcLte", 0x00020019, Irql.APC_LEVEL)),
             // https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlmmdispatch
-            java.util.Map.entry("MmFreeContiguousMemory", new IrqlRule("IrqlMmDispatch", 0x0002001A, Irql.DISPATCH_LEVEL)));
+            java.util.Map.entry("MmFreeContiguousMemory", new IrqlRule("IrqlMmDispatch", 0x0002001A, Irql.DISPATCH_LEVEL)),
+            // https://learn.microsoft.com/windows-hardware/drivers/devtest/wdm-irqlkesetevent: Wait FALSE up to
+            // DISPATCH_LEVEL, Wait TRUE up to APC_LEVEL (the facade reports the second as "KeSetEvent(Wait TRUE)").
+            java.util.Map.entry("KeSetEvent", new IrqlRule("IrqlKeSetEvent", 0x00020016, Irql.DISPATCH_LEVEL)),
+            java.util.Map.entry("KeSetEvent(Wait TRUE)", new IrqlRule("IrqlKeSetEvent", 0x00020016, Irql.APC_LEVEL)));
 
     @Override
     public void calling(String ddi) {

@@ -60,7 +60,7 @@ public final class Script {
             Map.entry("PUCHAR", 1), Map.entry("PCHAR", 1), Map.entry("PBOOLEAN", 1), Map.entry("PUSHORT", 2), Map.entry("PSHORT", 2),
             Map.entry("PWCHAR", 2), Map.entry("PULONG", 4), Map.entry("PLONG", 4), Map.entry("PULONG_PTR", 8), Map.entry("PLONG_PTR", 8),
             Map.entry("PULONG64", 8), Map.entry("PULONGLONG", 8), Map.entry("PSIZE_T", 8), Map.entry("PPFN_NUMBER", 8),
-            Map.entry("PVOID*", 8));
+            Map.entry("PVOID*", 8), Map.entry("PLARGE_INTEGER", 8), Map.entry("PLONGLONG", 8), Map.entry("PLONG64", 8));
 
     /** The error of one statement of a table, named by its row: "row 3, | x = Foo() |: ...". */
     public static ScriptException inRow(int row, String statement, ScriptException e) {
@@ -1001,7 +1001,8 @@ public final class Script {
             case "UCHAR", "CHAR", "BOOLEAN": return 1;
             case "USHORT", "SHORT", "CSHORT", "WCHAR": return 2;
             case "ULONG", "LONG", "NTSTATUS", "KIRQL_ULONG": return 4;
-            case "ULONG_PTR", "LONG_PTR", "SIZE_T", "PVOID", "PFN_NUMBER", "ULONG64", "LONGLONG", "ULONGLONG", "PMDL", "PIRP": return 8;
+            case "ULONG_PTR", "LONG_PTR", "SIZE_T", "PVOID", "PFN_NUMBER", "ULONG64", "LONGLONG", "ULONGLONG", "PMDL", "PIRP",
+                 "LARGE_INTEGER", "PKEVENT": return 8;
             default:
         }
         String name = type.startsWith("_") ? type : "_" + type;
@@ -1364,6 +1365,13 @@ public final class Script {
                 }
                 return readMemory(tp.address(), tp.size());
             }
+            if (!peekIs("&&") && accept("&")) {
+                // &x->Member for a structure member (&irp->ThreadListEntry, &me->IrpList): its address.
+                Object target = unary();
+                if (skipping > 0) return 0L;
+                if (target instanceof KernelObject k) return k.address();
+                throw error("& takes the address of a structure or a structure member (&irp->ThreadListEntry), not " + describe(target));
+            }
             if (accept("~")) return ~toLong(unary(), "operand of ~");
             if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
             if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
@@ -1406,7 +1414,8 @@ public final class Script {
                     ident();
                     if (accept(")")) return toLong(unary(), "the operand of (" + type + ")");
                 }
-                StructType pointee = type == null || !type.startsWith("P") ? null : Symbols.type("_" + type.substring(1));
+                // (PKEVENT)p, (PIRP)p ...: a pointer to a structure this machine lays out, as C's cast makes it.
+                StructType pointee = type != null && type.length() > 1 && type.charAt(0) == 'P' ? Symbols.type("_" + type.substring(1)) : null;
                 if (pointee != null) {
                     ident();
                     if (accept(")")) {

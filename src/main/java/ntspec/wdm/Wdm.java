@@ -282,6 +282,82 @@ public class Wdm implements WdmConstants {
         ddiVoid("KeBugCheckEx", hex(code), () -> machine.kernel.KeBugCheckEx(code, p1, p2, p3, p4));
     }
 
+    // ------------------------------------------------------------------ dispatcher objects: events and waits
+
+    private KEvent event(KEvent e) {
+        return e != null ? e : new KEvent(machine.mm, 0);
+    }
+
+    private static String eventType(int type) {
+        return type == 0 ? "NotificationEvent" : type == 1 ? "SynchronizationEvent" : String.valueOf(type);
+    }
+
+    /**
+     * KeInitializeEvent(Event, Type, State): the DISPATCHER_HEADER in the caller's storage
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keinitializeevent).
+     */
+    public void KeInitializeEvent(KEvent event, int type, boolean state) {
+        ddiVoid("KeInitializeEvent", addr(event) + ", " + eventType(type) + ", " + bool(state),
+                () -> machine.kernel.waits.KeInitializeEvent(event(event), type, state));
+    }
+
+    /**
+     * KeSetEvent(Event, Increment, Wait): the previous state; with Wait TRUE it returns at
+     * SYNCH_LEVEL holding the dispatcher lock, for a wait to follow
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kesetevent). DDI compliance
+     * checks IrqlKeSetEvent (0x00020016): Wait FALSE up to DISPATCH_LEVEL, Wait TRUE up to APC_LEVEL.
+     */
+    public int KeSetEvent(KEvent event, int increment, boolean wait) {
+        if (wait) {
+            machine.kernel.ensureRunning();
+            nt().calling("KeSetEvent(Wait TRUE)");
+        }
+        int r = ddi("KeSetEvent", addr(event) + ", " + increment + ", " + bool(wait),
+                () -> machine.kernel.waits.KeSetEvent(event(event), increment, wait));
+        machine.trace.add(Trace.Kind.RETURN, "KeSetEvent returned", r);
+        return r;
+    }
+
+    /** KeResetEvent: clears the event, returns its previous state (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keresetevent). */
+    public int KeResetEvent(KEvent event) {
+        int r = ddi("KeResetEvent", addr(event), () -> machine.kernel.waits.KeResetEvent(event(event)));
+        machine.trace.add(Trace.Kind.RETURN, "KeResetEvent returned", r);
+        return r;
+    }
+
+    /** KeClearEvent (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keclearevent). */
+    public void KeClearEvent(KEvent event) {
+        ddiVoid("KeClearEvent", addr(event), () -> machine.kernel.waits.KeClearEvent(event(event)));
+    }
+
+    /** KeReadStateEvent (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kereadstateevent). */
+    public int KeReadStateEvent(KEvent event) {
+        int r = ddi("KeReadStateEvent", addr(event), () -> machine.kernel.waits.KeReadStateEvent(event(event)));
+        machine.trace.add(Trace.Kind.RETURN, "KeReadStateEvent returned", r);
+        return r;
+    }
+
+    /**
+     * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout): Timeout is a pointer
+     * to a LARGE_INTEGER (NULL: no timeout), read by the routine
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kewaitforsingleobject).
+     * The model of a blocking wait is {@link ntspec.ke.Waits}'s.
+     */
+    public int KeWaitForSingleObject(KEvent object, int waitReason, int waitMode, boolean alertable, long timeout) {
+        int r = ddi("KeWaitForSingleObject", addr(object) + ", " + waitReason + ", " + mode(waitMode) + ", " + bool(alertable) + ", "
+                + (timeout == 0 ? "NULL" : hex(timeout)), () -> {
+                    Long t = timeout == 0 ? null : machine.mm.read(timeout, 8);
+                    return machine.kernel.waits.KeWaitForSingleObject(event(object), t);
+                });
+        machine.trace.add(Trace.Kind.RETURN, "KeWaitForSingleObject returned " + NtStatus.name(r));
+        return r;
+    }
+
+    /** KeQueryInterruptTime: 100 ns units since boot (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kequeryinterrupttime). */
+    public long KeQueryInterruptTime() {
+        return ddi("KeQueryInterruptTime", "", () -> machine.kernel.KeQueryInterruptTime());
+    }
+
     // ------------------------------------------------------------------ pool
 
     public long ExAllocatePoolWithTag(int poolType, long numberOfBytes, int tag) {
@@ -381,7 +457,58 @@ public class Wdm implements WdmConstants {
     }
 
     public void IoFreeIrp(Irp irp) {
-        ddiVoid("IoFreeIrp", addr(irp), () -> machine.io.irp.IoFreeIrp(irp(irp)));
+        ddiVoid("IoFreeIrp", addr(irp), () -> {
+            machine.io.observer.beforeFreeIrp(irp(irp));
+            machine.io.irp.IoFreeIrp(irp(irp));
+        });
+    }
+
+    /** IoSizeOfIrp(StackSize): sizeof(IRP) + StackSize * sizeof(IO_STACK_LOCATION), the wdm.h macro. */
+    public long IoSizeOfIrp(int stackSize) {
+        return Irp.IoSizeOfIrp((byte) stackSize);
+    }
+
+    /**
+     * IoInitializeIrp(Irp, PacketSize, StackSize) over memory the driver allocated
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioinitializeirp).
+     */
+    public void IoInitializeIrp(Irp irp, int packetSize, int stackSize) {
+        ddiVoid("IoInitializeIrp", addr(irp) + ", " + hex(packetSize & 0xFFFF) + ", " + stackSize,
+                () -> machine.io.irp.IoInitializeIrp(irp(irp), packetSize, stackSize));
+    }
+
+    /** IoReuseIrp(Irp, Iostatus) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioreuseirp). */
+    public void IoReuseIrp(Irp irp, int iostatus) {
+        ddiVoid("IoReuseIrp", addr(irp) + ", " + NtStatus.name(iostatus), () -> machine.io.irp.IoReuseIrp(irp(irp), iostatus));
+    }
+
+    /**
+     * IoBuildAsynchronousFsdRequest(MajorFunction, DeviceObject, Buffer, Length, StartingOffset,
+     * IoStatusBlock); StartingOffset points to a LARGE_INTEGER or is NULL
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iobuildasynchronousfsdrequest).
+     */
+    public Irp IoBuildAsynchronousFsdRequest(int majorFunction, DeviceObject deviceObject, long buffer, long length, long startingOffset,
+                                             long ioStatusBlock) {
+        Irp irp = ddi("IoBuildAsynchronousFsdRequest", ntspec.io.IoConstants.majorName(majorFunction) + ", " + deviceObject + ", "
+                + hex(buffer) + ", " + hex(length) + ", " + hex(startingOffset) + ", " + hex(ioStatusBlock),
+                () -> machine.io.irp.IoBuildAsynchronousFsdRequest(majorFunction, device(deviceObject), buffer, length,
+                        startingOffset == 0 ? null : machine.mm.read(startingOffset, 8), ioStatusBlock));
+        machine.trace.add(Trace.Kind.RETURN, "IoBuildAsynchronousFsdRequest returned", irp == null ? 0 : irp.address);
+        return irp;
+    }
+
+    /**
+     * IoBuildSynchronousFsdRequest(MajorFunction, DeviceObject, Buffer, Length, StartingOffset, Event,
+     * IoStatusBlock) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iobuildsynchronousfsdrequest).
+     */
+    public Irp IoBuildSynchronousFsdRequest(int majorFunction, DeviceObject deviceObject, long buffer, long length, long startingOffset,
+                                            KEvent event, long ioStatusBlock) {
+        Irp irp = ddi("IoBuildSynchronousFsdRequest", ntspec.io.IoConstants.majorName(majorFunction) + ", " + deviceObject + ", "
+                + hex(buffer) + ", " + hex(length) + ", " + hex(startingOffset) + ", " + addr(event) + ", " + hex(ioStatusBlock),
+                () -> machine.io.irp.IoBuildSynchronousFsdRequest(majorFunction, device(deviceObject), buffer, length,
+                        startingOffset == 0 ? null : machine.mm.read(startingOffset, 8), event, ioStatusBlock));
+        machine.trace.add(Trace.Kind.RETURN, "IoBuildSynchronousFsdRequest returned", irp == null ? 0 : irp.address);
+        return irp;
     }
 
     public IoStackLocation IoGetCurrentIrpStackLocation(Irp irp) {

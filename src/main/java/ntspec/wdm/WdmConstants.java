@@ -134,6 +134,10 @@ public interface WdmConstants {
     int IRP_MJ_DEVICE_CONTROL = IoConstants.IRP_MJ_DEVICE_CONTROL;
     int IRP_MJ_INTERNAL_DEVICE_CONTROL = IoConstants.IRP_MJ_INTERNAL_DEVICE_CONTROL;
     int IRP_MJ_CLEANUP = IoConstants.IRP_MJ_CLEANUP;
+    int IRP_MJ_FLUSH_BUFFERS = IoConstants.IRP_MJ_FLUSH_BUFFERS;
+    int IRP_MJ_SHUTDOWN = IoConstants.IRP_MJ_SHUTDOWN;
+    int IRP_MJ_POWER = IoConstants.IRP_MJ_POWER;
+    int IRP_MJ_PNP = IoConstants.IRP_MJ_PNP;
     int IRP_MJ_MAXIMUM_FUNCTION = IoConstants.IRP_MJ_MAXIMUM_FUNCTION;
     int IRP_NOCACHE = IoConstants.IRP_NOCACHE;
     int IRP_PAGING_IO = IoConstants.IRP_PAGING_IO;
@@ -150,6 +154,16 @@ public interface WdmConstants {
     int IRP_QUOTA_CHARGED = IoConstants.IRP_QUOTA_CHARGED;
     int IRP_ALLOCATED_FIXED_SIZE = IoConstants.IRP_ALLOCATED_FIXED_SIZE;
     int IRP_LOOKASIDE_ALLOCATION = IoConstants.IRP_LOOKASIDE_ALLOCATION;
+    int IRP_ALLOCATED_MUST_SUCCEED = IoConstants.IRP_ALLOCATED_MUST_SUCCEED;
+    int IO_TYPE_IRP = IoConstants.IO_TYPE_IRP;
+
+    // Dispatcher objects (wdm.h EVENT_TYPE, KWAIT_REASON; the priority increments of KeSetEvent)
+    int NotificationEvent = 0;
+    int SynchronizationEvent = 1;
+    int Executive = 0;
+    int UserRequest = 6;
+    int EVENT_INCREMENT = 1;
+    int ATTEMPTED_SWITCH_FROM_DPC = BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC;
     int SL_PENDING_RETURNED = IoConstants.SL_PENDING_RETURNED;
     int SL_ERROR_RETURNED = IoConstants.SL_ERROR_RETURNED;
     int SL_INVOKE_ON_CANCEL = IoConstants.SL_INVOKE_ON_CANCEL;

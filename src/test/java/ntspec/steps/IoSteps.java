@@ -95,6 +95,11 @@ public final class IoSteps {
         scripted(image).defineCompletionRoutine(name, Tables.statements(body, "has a completion routine:"));
     }
 
+    @Given("^\"([^\"]+)\"'s device interrupts for each request the driver pends, with a DPC on processor (\\d+):$")
+    public void interruptDpc(String image, int processor, DataTable body) {
+        scripted(image).defineInterruptDpc(processor, Tables.statements(body, "'s device interrupts ... with a DPC on processor " + processor + ":"));
+    }
+
     @When("^\"([^\"]+)\" runs a DPC on processor (\\d+):$")
     public void dpc(String image, int processor, DataTable body) {
         ScriptedDriver d = scripted(image);
