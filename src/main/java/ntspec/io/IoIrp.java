@@ -275,6 +275,17 @@ public final class IoIrp {
             IoSkipCurrentIrpStackLocation(irp);
             sp += IoStackLocation.SIZE;
         } while (irp.CurrentLocation() <= count + 1);
+        // Stage 1, step 6: a close operation (the I/O manager's own IRP_MJ_CLEANUP / IRP_MJ_CLOSE):
+        // the status goes to its IOSB and its event is set; the closing code frees the IRP.
+        if ((irp.Flags() & IRP_CLOSE_OPERATION) != 0) {
+            long iosb = irp.UserIosb();
+            io.mm.write(iosb, 8, io.mm.read(irp.address + 0x30, 8));
+            io.mm.write(iosb + 8, 8, irp.IoStatus.Information());
+            KEvent event = irp.UserEvent();
+            if (event != null) event.set();
+            io.trace.add(Trace.Kind.NOTE, "close operation " + irp + " completed: IOSB and event set");
+            return;
+        }
         // Stage 1, step 7: unlock every MDL of the chain here, in the completing thread's context.
         for (Mdl m = irp.MdlAddress(); m != null; m = m.Next()) {
             io.trace.add(Trace.Kind.DDI, "IopCompleteRequest stage 1: MmUnlockPages(" + Trace.hex(m.address) + ")");
@@ -430,6 +441,7 @@ public final class IoIrp {
             file.setFinalStatus(status);
             file.Event().set();
         }
+        io.cancel.IopUnQueueIrpFromThread(irp);
         IoFreeIrp(irp);
     }
 
@@ -461,6 +473,8 @@ public final class IoIrp {
             io.func.discard(irp);
             return null;
         }
+        // "Sync IRPs are queued to requestor thread's irp cancel/cleanup list" (ReactOS).
+        io.cancel.IoQueueThreadIrp(irp);
         return irp;
     }
 }

@@ -50,6 +50,8 @@ public final class NtStatus {
     public static final int STATUS_INVALID_DEVICE_STATE = 0xC0000184;
     public static final int STATUS_INVALID_ADDRESS = 0xC0000141;
     public static final int STATUS_DATATYPE_MISALIGNMENT_ERROR = 0xC00002C5;
+    /** What NtCancelIoFileEx returns when no request of the handle matched (CancelIoEx: ERROR_NOT_FOUND). */
+    public static final int STATUS_NOT_FOUND = 0xC0000225;
 
     private static final Map<Integer, String> NAMES;
     static {

@@ -185,7 +185,7 @@ public final class Script {
     private static final List<String> MACHINE_VALUES = List.of("FreeSystemPtes", "SystemPtesInUse", "SystemPtesTotal",
             "MmSystemLockPagesCount", "AvailablePages", "ZeroedPages", "FreePages", "StandbyPages", "ModifiedPages",
             "PagingFileSlotsInUse", "PageFaults", "HardFaults", "TransitionFaults", "DemandZeroFaults", "CurrentIrql",
-            "CurrentProcess", "PoolBytesInUse");
+            "CurrentProcess", "PoolBytesInUse", "IopCancelSpinLock", "IopCsqCancelRoutine", "InterruptTime", "ErrorLogEntries");
 
     private final Wdm wdm;
     private final Machine machine;
@@ -613,6 +613,10 @@ public final class Script {
             case "CurrentIrql": return (long) machine.kernel.KeGetCurrentIrql();
             case "CurrentProcess": return machine.kernel.currentProcess();
             case "PoolBytesInUse": return machine.mm.pool.bytesInUse();
+            case "IopCancelSpinLock": return machine.io.cancel.cancelSpinLock();
+            case "IopCsqCancelRoutine": return machine.io.csq.cancelRoutineAddress();
+            case "InterruptTime": return machine.kernel.KeQueryInterruptTime();
+            case "ErrorLogEntries": return (long) machine.io.cancel.errorLog().size();
             default:
         }
         java.util.List<String> known = new java.util.ArrayList<>(variables.keySet());
@@ -642,6 +646,25 @@ public final class Script {
             };
         }
         if (target instanceof IoFunc.Request rq) return requestField(rq, name);
+        if (target instanceof ntspec.io.IoCancel.CancelRequest cr) {
+            switch (name) {
+                case "ReturnValue": {
+                    Integer v = cr.returnValue();
+                    if (v == null) throw new ScriptException("the call has not returned: NtCancelIoFile still waits for the IRPs it cancelled (c->Waiting is 1)");
+                    return (long) (int) v;
+                }
+                case "Waiting": return cr.isWaiting() ? 1L : 0L;
+                case "Cancelled": return (long) cr.cancelled;
+                default: throw new ScriptException("a CancelIo/CancelIoEx call has no field " + name + "; fields: ReturnValue, Waiting, Cancelled (IRPs passed to IoCancelIrp)");
+            }
+        }
+        if (target instanceof ntspec.io.IoCancel.ErrorLogEntry e) {
+            return switch (name) {
+                case "ErrorCode" -> (long) e.errorCode() & 0xFFFFFFFFL;
+                case "DeviceObject" -> machine.io.deviceAt(e.deviceObject());
+                default -> throw new ScriptException("an error log entry has no field " + name + "; fields: ErrorCode, DeviceObject");
+            };
+        }
         if (target instanceof IoFunc.IoStatusBlockView v) {
             return switch (name) {
                 case "Status" -> (long) v.Status;
@@ -880,6 +903,13 @@ public final class Script {
                 if (a == null) throw new ScriptException(String.format("pool(0x%X): no pool allocation starts there", va));
                 return a;
             }
+            case "errorlog": {
+                expectArgs(name, args, 1, "errorlog(n): entry n (from 0) of the I/O error log (->ErrorCode, ->DeviceObject); ErrorLogEntries counts them");
+                long n = toLong(args.get(0), "errorlog's argument");
+                var log = machine.io.cancel.errorLog();
+                if (n < 0 || n >= log.size()) throw new ScriptException("errorlog(" + n + "): the error log has " + log.size() + " entries");
+                return log.get((int) n);
+            }
             case "device": {
                 expectArgs(name, args, 1, "device(\"\\\\Device\\\\Name\"): the top of that device's stack, as IoGetDeviceObjectPointer returns it");
                 Object n = args.get(0);
@@ -1085,18 +1115,56 @@ public final class Script {
             Object v = logicalAnd();
             while (accept("||")) {
                 boolean left = toLong(v, "left of ||") != 0;
+                if (left) {
+                    // C evaluates the right operand only when the left one is 0.
+                    skipOperand(false);
+                    v = 1L;
+                    continue;
+                }
                 Object right = logicalAnd();
-                v = left || toLong(right, "right of ||") != 0 ? 1L : 0L;
+                v = toLong(right, "right of ||") != 0 ? 1L : 0L;
             }
             return v;
+        }
+
+        /**
+         * Skips the right operand of a short-circuited {@code &&} (up to the next top-level {@code &&},
+         * {@code ||}, {@code ,}, unmatched {@code )} or the end) or {@code ||} (the same without
+         * {@code &&}) without evaluating it: its calls and memory reads do not happen, as in C.
+         */
+        void skipOperand(boolean stopAtAnd) {
+            int depth = 0;
+            boolean quoted = false;
+            while (pos < src.length()) {
+                char c = src.charAt(pos);
+                if (quoted) {
+                    if (c == '"') quoted = false;
+                } else if (c == '"') {
+                    quoted = true;
+                } else if (c == '(' || c == '[') {
+                    depth++;
+                } else if (c == ')' || c == ']') {
+                    if (depth == 0) return;
+                    depth--;
+                } else if (depth == 0 && (c == ',' || src.startsWith("||", pos) || (stopAtAnd && src.startsWith("&&", pos)))) {
+                    return;
+                }
+                pos++;
+            }
         }
 
         Object logicalAnd() {
             Object v = equality();
             while (accept("&&")) {
                 boolean left = toLong(v, "left of &&") != 0;
+                if (!left) {
+                    // C evaluates the right operand only when the left one is not 0.
+                    skipOperand(true);
+                    v = 0L;
+                    continue;
+                }
                 Object right = equality();
-                v = left && toLong(right, "right of &&") != 0 ? 1L : 0L;
+                v = toLong(right, "right of &&") != 0 ? 1L : 0L;
             }
             return v;
         }
@@ -1174,6 +1242,12 @@ public final class Script {
                 }
                 return readMemory(tp.address(), tp.size());
             }
+            if (!peekIs("&&") && accept("&")) {
+                // &s->Member of an embedded structure: its address (a member view already is one).
+                Object target = unary();
+                if (target instanceof KernelObject k) return k.address();
+                throw error("& takes the address of a structure member, e.g. &Irp->Tail.Overlay.ListEntry, not " + describe(target));
+            }
             if (accept("~")) return ~toLong(unary(), "operand of ~");
             if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
             if (!peekIs("->") && accept("-")) return -toLong(unary(), "operand of -");
@@ -1204,6 +1278,17 @@ public final class Script {
             if (accept("(")) {
                 int afterParen = pos;
                 String type = peekIdent();
+                StructType castTo = type != null && type.length() > 1 && type.startsWith("P") && !POINTER_TYPES.containsKey(type)
+                        ? Symbols.type("_" + type.substring(1)) : null;
+                if (castTo != null) {
+                    // (PIO_CSQ)p, (PLIST_ENTRY)p ...: the structure at that address, so -> reads its members.
+                    ident();
+                    if (accept(")")) {
+                        long a = toLong(unary(), "the operand of (" + type + ")");
+                        return a == 0 ? null : objectAt(castTo, a);
+                    }
+                    pos = afterParen;
+                }
                 if (type != null && POINTER_TYPES.containsKey(type)) {
                     ident();
                     if (accept(")")) {
@@ -1234,6 +1319,21 @@ public final class Script {
                 return v;
             }
             String id = ident();
+            if (id.equals("CONTAINING_RECORD") && accept("(")) {
+                // CONTAINING_RECORD(address, TYPE, Field.Path): the structure whose member is at address.
+                long a = toLong(expression(), "CONTAINING_RECORD's address");
+                expect(",");
+                String type = ident();
+                expect(",");
+                StringBuilder path = new StringBuilder(ident());
+                while (accept(".")) path.append('.').append(ident());
+                expect(")");
+                StructType t = Symbols.type(type.startsWith("_") ? type : "_" + type);
+                if (t == null) throw error("CONTAINING_RECORD: " + type + " is not a structure this machine lays out; types: " + Symbols.types().keySet());
+                StructType.Resolved r = t.resolve(path.toString());
+                if (r == null) throw error("CONTAINING_RECORD: " + t.name() + " has no member " + path + "; members: " + t.fieldNames());
+                return a == 0 ? null : objectAt(t, a - r.offset());
+            }
             if (id.equals("sizeof") && accept("(")) {
                 String type = ident();
                 expect(")");
