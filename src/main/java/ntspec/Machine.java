@@ -99,6 +99,7 @@ public final class Machine {
         mm.lockedPages.setTrackEveryLock(config.trackLockedPages());
         this.io = new IoManager(kernel, mm);
         this.ps = new Ps(kernel, mm);
+        ps.setThreadRundown(io.cancel::rundownProcess);
         this.verifier = new ntspec.verifier.Verifier(this);
         kernel.setCurrentProcessor(0);
         trace.add(Trace.Kind.NOTE, String.format("booted: %d MiB, %d processors, %d system PTEs",

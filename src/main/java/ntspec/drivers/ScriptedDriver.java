@@ -119,6 +119,54 @@ public final class ScriptedDriver extends Wdm {
         });
     }
 
+    /** The kinds of routine {@link #defineRoutine} takes, with the parameters each sees (wdm.h's typedefs). */
+    public static final List<String> ROUTINE_KINDS = List.of("cancel routine", "CsqInsertIrp routine", "CsqRemoveIrp routine",
+            "CsqPeekNextIrp routine", "CsqAcquireLock routine", "CsqReleaseLock routine", "CsqCompleteCanceledIrp routine");
+
+    private Script.Returned body(String name, List<String> statements, Map<String, Object> locals) {
+        return new Script(this, names, locals).executeBlock(statements);
+    }
+
+    private static Map<String, Object> locals(Object... pairs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put((String) pairs[i], pairs[i + 1]);
+        return m;
+    }
+
+    /**
+     * A named routine of another kind than dispatch and completion: a cancel routine (DRIVER_CANCEL:
+     * sees {@code DeviceObject}, {@code Irp}; it runs at DISPATCH_LEVEL holding the cancel spin lock,
+     * which it releases with {@code IoReleaseCancelSpinLock(Irp->CancelIrql)}) or one of the six
+     * callbacks of a cancel-safe queue (they see {@code Csq} and, as wdm.h declares them, {@code Irp},
+     * {@code PeekContext} or {@code Irql}: a PKIRQL for CsqAcquireLock, the KIRQL for CsqReleaseLock;
+     * CsqPeekNextIrp returns the next IRP or NULL).
+     */
+    public void defineRoutine(String kind, String name, List<String> statements) {
+        String where = kind + " " + name + " of " + image().name();
+        switch (kind) {
+            case "cancel routine" -> registerRoutine(name, (ntspec.io.DriverCancel) (deviceObject, irp) ->
+                    body(name, statements, locals("DeviceObject", deviceObject, "Irp", irp)));
+            case "CsqInsertIrp routine" -> registerRoutine(name, (ntspec.io.IoCsq.InsertIrp) (csq, irp) ->
+                    body(name, statements, locals("Csq", csq, "Irp", irp)));
+            case "CsqRemoveIrp routine" -> registerRoutine(name, (ntspec.io.IoCsq.RemoveIrp) (csq, irp) ->
+                    body(name, statements, locals("Csq", csq, "Irp", irp)));
+            case "CsqPeekNextIrp routine" -> registerRoutine(name, (ntspec.io.IoCsq.PeekNextIrp) (csq, irp, peekContext) -> {
+                Script.Returned r = body(name, statements, locals("Csq", csq, "Irp", irp, "PeekContext", peekContext));
+                if (r == null) {
+                    throw new Script.ScriptException(where + " ended without an IRP; end it with | return NULL | or | return nextIrp |");
+                }
+                return Script.toLong(r.value(), "the IRP " + name + " returns");
+            });
+            case "CsqAcquireLock routine" -> registerRoutine(name, (ntspec.io.IoCsq.AcquireLock) (csq, irql) ->
+                    body(name, statements, locals("Csq", csq, "Irql", irql)));
+            case "CsqReleaseLock routine" -> registerRoutine(name, (ntspec.io.IoCsq.ReleaseLock) (csq, irql) ->
+                    body(name, statements, locals("Csq", csq, "Irql", (long) irql)));
+            case "CsqCompleteCanceledIrp routine" -> registerRoutine(name, (ntspec.io.IoCsq.CompleteCanceledIrp) (csq, irp) ->
+                    body(name, statements, locals("Csq", csq, "Irp", irp)));
+            default -> throw new IllegalArgumentException("unknown kind of routine \"" + kind + "\"; accepted: " + String.join(", ", ROUTINE_KINDS));
+        }
+    }
+
     /** Runs statements as this driver's DPC routine on {@code processor}. */
     public void runDpc(int processor, List<String> statements) {
         runDpc(processor, () -> new Script(this, names, Map.of()).executeBlock(statements));

@@ -14,6 +14,8 @@ public final class FileObject extends StructView {
     public static final short IO_TYPE_FILE = 5;
     public static final int SIZE = 0xD8;
     public static final int FO_SYNCHRONOUS_IO = 0x2;
+    /** FO_CLEANUP_COMPLETE: IRP_MJ_CLEANUP was sent for the last handle. */
+    public static final int FO_CLEANUP_COMPLETE = 0x4000;
     public static final StructType TYPE = StructType.builder("_FILE_OBJECT", SIZE)
             .prim("Type", 0x00, Prim.SHORT)
             .prim("Size", 0x02, Prim.SHORT)

@@ -218,6 +218,7 @@ public final class IoFunc {
                 ioControlCode, Trace.hex(inputBuffer), inputBufferLength, Trace.hex(outputBuffer), outputBufferLength));
         long[] lengths = {inputBufferLength & 0xFFFFFFFFL, outputBufferLength & 0xFFFFFFFFL};
         Request req = new Request(handle, iosb, event, 0);
+        if (io.file.isClosed(handle)) return early(req, NtStatus.STATUS_INVALID_HANDLE);
         // Step 2: probes, in one __try.
         int[] caught = {0};
         io.kernel.tryExcept(() -> {
@@ -303,6 +304,7 @@ public final class IoFunc {
     }
 
     private Request call(Request req, DeviceObject device, Irp irp) {
+        io.cancel.IoQueueThreadIrp(irp); // IopQueueIrpToThread: CancelIo and thread exit find it there
         int status = io.irp.IoCallDriver(device, irp);
         req.dispatchStatus = status;
         if (status == NtStatus.STATUS_PENDING && req.synchronous()) {
@@ -329,6 +331,7 @@ public final class IoFunc {
         FileObject file = handle.file();
         io.trace.add(Trace.Kind.DDI, String.format("%s(%s, %s, 0x%X)", read ? "NtReadFile" : "NtWriteFile", file, Trace.hex(buffer), len));
         Request req = new Request(handle, iosb, event, 0);
+        if (io.file.isClosed(handle)) return early(req, NtStatus.STATUS_INVALID_HANDLE);
         int[] caught = {0};
         io.kernel.tryExcept(() -> {
             io.mm.mdl.ProbeForWrite(iosb, 16, 4);

@@ -276,6 +276,17 @@ public final class IoIrp {
             IoSkipCurrentIrpStackLocation(irp);
             sp += IoStackLocation.SIZE;
         } while (irp.CurrentLocation() <= count + 1);
+        // Stage 1, step 6: a close operation (the I/O manager's own IRP_MJ_CLEANUP / IRP_MJ_CLOSE):
+        // the status goes to its IOSB and its event is set; the closing code frees the IRP.
+        if ((irp.Flags() & IRP_CLOSE_OPERATION) != 0) {
+            long iosb = irp.UserIosb();
+            io.mm.write(iosb, 8, io.mm.read(irp.address + 0x30, 8));
+            io.mm.write(iosb + 8, 8, irp.IoStatus.Information());
+            KEvent event = irp.UserEvent();
+            if (event != null) event.set();
+            io.trace.add(Trace.Kind.NOTE, "close operation " + irp + " completed: IOSB and event set");
+            return;
+        }
         // Stage 1, step 7: unlock every MDL of the chain here, in the completing thread's context.
         for (Mdl m = irp.MdlAddress(); m != null; m = m.Next()) {
             io.trace.add(Trace.Kind.DDI, "IopCompleteRequest stage 1: MmUnlockPages(" + Trace.hex(m.address) + ")");
@@ -432,32 +443,18 @@ public final class IoIrp {
             file.setFinalStatus(status);
             file.Event().set();
         }
-        IopUnQueueIrpFromThread(irp);
+        io.cancel.IopUnQueueIrpFromThread(irp);
         IoFreeIrp(irp);
     }
 
-    /** IopQueueIrpToThread: the IRP goes at the head of its thread's ETHREAD.IrpList, through Irp->ThreadListEntry. */
+    /** IopQueueIrpToThread: the IRP goes on its thread's ETHREAD.IrpList (IoCancel keeps the list). */
     void IopQueueIrpToThread(Irp irp) {
-        long thread = irp.Tail.Overlay.ThreadAddress();
-        if (thread == 0) return;
-        long head = thread + KThread.IRP_LIST;
-        long entry = irp.address + 0x20;
-        long first = io.mm.read(head, 8);
-        io.mm.write(entry, 8, first);
-        io.mm.write(entry + 8, 8, head);
-        io.mm.write(first + 8, 8, entry);
-        io.mm.write(head, 8, entry);
+        io.cancel.IoQueueThreadIrp(irp);
     }
 
-    /** IopUnQueueIrpFromThread: RemoveEntryList(&Irp->ThreadListEntry), then an empty entry (a no-op for an IRP on no list). */
+    /** IopUnQueueIrpFromThread: off its thread's list, the entry pointing at itself. */
     void IopUnQueueIrpFromThread(Irp irp) {
-        long entry = irp.address + 0x20;
-        long flink = io.mm.read(entry, 8);
-        long blink = io.mm.read(entry + 8, 8);
-        io.mm.write(blink, 8, flink);
-        io.mm.write(flink + 8, 8, blink);
-        io.mm.write(entry, 8, entry);
-        io.mm.write(entry + 8, 8, entry);
+        io.cancel.IopUnQueueIrpFromThread(irp);
     }
 
     /**

@@ -25,17 +25,27 @@ public final class IoManager {
     public final IoIrp irp;
     public final IoFunc func;
     public final IoMdl mdl;
+    /** Executive spin locks (KeAcquireSpinLock ...), on the machine's memory. */
+    public final ntspec.ke.SpinLocks spinLocks;
+    /** LIST_ENTRY lists in memory, with Windows's link checks. */
+    public final ntspec.nt.ListEntries lists;
+    public final IoCancel cancel;
+    public final IoCsq csq;
 
     public IoManager(Kernel kernel, Mm mm) {
         this.kernel = kernel;
         this.mm = mm;
         this.trace = kernel.trace();
+        this.spinLocks = new ntspec.ke.SpinLocks(kernel, mm);
+        this.lists = new ntspec.nt.ListEntries(mm, entry -> kernel.fastFail(3)); // FAST_FAIL_CORRUPT_LIST_ENTRY
         this.mdl = new IoMdl(this);
         this.driver = new IoDriver(this);
         this.device = new IoDevice(this);
         this.file = new IoFile(this);
         this.irp = new IoIrp(this);
         this.func = new IoFunc(this);
+        this.cancel = new IoCancel(this);
+        this.csq = new IoCsq(this);
     }
 
     public Kernel kernel() {

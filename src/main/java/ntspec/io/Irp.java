@@ -18,10 +18,7 @@ import ntspec.nt.StructView;
  */
 public final class Irp extends StructView {
     public static final int SIZEOF_IRP = 0xD0;
-    public static final StructType LIST_ENTRY = StructType.builder("_LIST_ENTRY", 0x10)
-            .ptr("Flink", 0x0, "_LIST_ENTRY")
-            .ptr("Blink", 0x8, "_LIST_ENTRY")
-            .build();
+    public static final StructType LIST_ENTRY = KThread.LIST_ENTRY;
     static final StructType ASSOCIATED_IRP = StructType.builder("<anonymous-tag>", 0x8)
             .ptr("MasterIrp", 0x0, "_IRP")
             .prim("IrpCount", 0x0, Prim.LONG)
@@ -204,6 +201,19 @@ public final class Irp extends StructView {
         return u64(0x68);
     }
 
+    public void setCancelRoutine(long routine) {
+        write(0x68, 8, routine);
+    }
+
+    /** KIRQL CancelIrql: the IRQL IoCancelIrp acquired the cancel spin lock from, for the cancel routine to release it to. */
+    public int CancelIrql() {
+        return u8(0x45);
+    }
+
+    public void setCancelIrql(int irql) {
+        write(0x45, 1, irql);
+    }
+
     public long UserBuffer() {
         return u64(0x70);
     }
@@ -257,6 +267,10 @@ public final class Irp extends StructView {
         public FileObject OriginalFileObject() {
             long p = u64(ORIGINAL_FILE_OBJECT);
             return p == 0 ? null : new FileObject(io, p);
+        }
+
+        public long OriginalFileObjectAddress() {
+            return u64(ORIGINAL_FILE_OBJECT);
         }
 
         public void setOriginalFileObject(FileObject file) {

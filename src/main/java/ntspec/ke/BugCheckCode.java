@@ -41,6 +41,10 @@ public final class BugCheckCode {
     public static final int SYSTEM_SCAN_AT_RAISED_IRQL_CAUGHT_IMPROPER_DRIVER_UNLOAD = 0xD4;
     public static final int DRIVER_CORRUPTED_SYSPTES = 0xDB;
     public static final int DRIVER_USED_EXCESSIVE_PTES = 0xD8;
+    /** 0x48: IoCancelIrp found a cancel routine on an IRP that was already completed (IRP, cancel routine, 0, 0). */
+    public static final int CANCEL_STATE_IN_COMPLETED_IRP = 0x48;
+    /** 0x139: a __fastfail, e.g. FAST_FAIL_CORRUPT_LIST_ENTRY (3) from RemoveEntryList's link check. */
+    public static final int KERNEL_SECURITY_CHECK_FAILURE = 0x139;
 
     private static final Map<Integer, String> NAMES;
     static {

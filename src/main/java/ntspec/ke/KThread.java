@@ -28,16 +28,18 @@ public final class KThread implements KernelObject {
             .ptr("Process", 0x220, "_KPROCESS")
             .prim("PreviousMode", PREVIOUS_MODE, Prim.CHAR)
             .build();
+    public static final StructType LIST_ENTRY = StructType.builder("_LIST_ENTRY", 0x10)
+            .ptr("Flink", 0x0, "_LIST_ENTRY")
+            .ptr("Blink", 0x8, "_LIST_ENTRY")
+            .build();
     /**
-     * ETHREAD.IrpList: the IRPs queued to the thread (IopQueueIrpToThread), +0x4B0 in the 19041 x64
-     * symbols (CreateTime follows the 0x430-byte KTHREAD; IrpList is 0x80 further, as in every
-     * Windows 10 and 11 layout).
+     * ETHREAD.IrpList: the IRPs the I/O manager queued to the thread (IoQueueThreadIrp), +0x4B0 in
+     * the 19041 x64 symbols ({@code dt nt!_ETHREAD IrpList}).
      */
     public static final int IRP_LIST = 0x4B0;
     public static final StructType ETHREAD = StructType.builder("_ETHREAD", 0x898)
             .struct("Tcb", 0x000, KTHREAD)
-            .struct("IrpList", IRP_LIST, StructType.builder("_LIST_ENTRY", 0x10)
-                    .ptr("Flink", 0x0, "_LIST_ENTRY").ptr("Blink", 0x8, "_LIST_ENTRY").build())
+            .struct("IrpList", IRP_LIST, LIST_ENTRY)
             .build();
 
     public final long threadId;
@@ -69,6 +71,7 @@ public final class KThread implements KernelObject {
         // UserMode; a system thread's is KernelMode (ReactOS KiInitializeContextThread,
         // https://github.com/reactos/reactos/blob/master/ntoskrnl/ke/amd64/thrdini.c).
         memory.write(address + PREVIOUS_MODE, 1, systemThread ? 0 : 1);
+        // InitializeListHead(&Thread->IrpList) (PspCreateThread).
         memory.write(address + IRP_LIST, 8, address + IRP_LIST);
         memory.write(address + IRP_LIST + 8, 8, address + IRP_LIST);
         setApcStateProcess(process);
@@ -95,6 +98,11 @@ public final class KThread implements KernelObject {
     @Override
     public StructType type() {
         return ETHREAD;
+    }
+
+    /** The address of ETHREAD.IrpList, the head of the thread's IRP list. */
+    public long irpListHead() {
+        return address + IRP_LIST;
     }
 
     public KProcess apcStateProcess() {

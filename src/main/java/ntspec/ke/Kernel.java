@@ -245,6 +245,29 @@ public final class Kernel {
         throw new BugCheckException(bugCheck);
     }
 
+    // ---------------------------------------------------------------- time
+
+    /**
+     * KeDelayExecutionThread(KernelMode, FALSE, Interval) with a relative interval of {@code hundredNs}:
+     * the current thread sleeps that long. Nothing else in this machine runs meanwhile, so the
+     * clock simply moves on.
+     */
+    public void KeDelayExecutionThread(long hundredNs) {
+        ensureRunning();
+        interruptTime += hundredNs;
+    }
+
+    /**
+     * __fastfail(code): int 29h, which x64 Windows turns into KERNEL_SECURITY_CHECK_FAILURE (0x139)
+     * with the code, the trap frame and the exception record (both on the kernel stack) and 0
+     * (https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0x139--kernel-security-check-failure).
+     */
+    public BugCheckException fastFail(int code) {
+        KThread t = currentThread();
+        long stackTop = 0xFFFFF600_00000000L + ((t == null ? 0 : t.threadId) << 16);
+        return KeBugCheckEx(BugCheckCode.KERNEL_SECURITY_CHECK_FAILURE, code, stackTop - 0x1A0, stackTop - 0xF8, 0);
+    }
+
     // ---------------------------------------------------------------- processors, threads, processes
 
     public Processor currentProcessor() {
@@ -280,6 +303,41 @@ public final class Kernel {
     /** Registers a thread object so IRPs and APCs can name it by its address. */
     public void registerThread(KThread thread) {
         threads.put(thread.address, thread);
+    }
+
+    /** The threads of a process (every thread the kernel knows whose KTHREAD.Process is it), oldest first. */
+    public List<KThread> threadsOf(KProcess process) {
+        List<KThread> out = new ArrayList<>();
+        for (KThread t : threads.values()) if (t.process == process) out.add(t);
+        out.sort(java.util.Comparator.comparingLong(t -> t.threadId));
+        return out;
+    }
+
+    /** Every thread the kernel knows, oldest first. */
+    public List<KThread> allThreads() {
+        List<KThread> out = new ArrayList<>(threads.values());
+        out.sort(java.util.Comparator.comparingLong(t -> t.threadId));
+        return out;
+    }
+
+    /**
+     * Runs body in {@code thread}: on the processor it is running on, or else made current on
+     * processor 0 (the scheduler runs it there), as code the thread itself executes (its exit path).
+     */
+    public void runOnThread(KThread thread, Runnable body) {
+        int saved = current;
+        Processor p = processorOf(thread);
+        if (p != null) {
+            current = p.number;
+        } else {
+            current = 0;
+            switchTo(thread);
+        }
+        try {
+            body.run();
+        } finally {
+            current = saved;
+        }
     }
 
     /** The thread whose object is at address, or null. */

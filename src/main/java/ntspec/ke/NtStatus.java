@@ -58,6 +58,8 @@ public final class NtStatus {
     public static final int STATUS_INVALID_USER_BUFFER = 0xC00000E8;
     public static final int STATUS_IO_DEVICE_ERROR = 0xC0000185;
     public static final int STATUS_INVALID_BUFFER_SIZE = 0xC0000206;
+    /** What NtCancelIoFileEx returns when no request of the handle matched (CancelIoEx: ERROR_NOT_FOUND). */
+    public static final int STATUS_NOT_FOUND = 0xC0000225;
 
     private static final Map<Integer, String> NAMES;
     static {

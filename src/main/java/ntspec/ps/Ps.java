@@ -18,6 +18,8 @@ public final class Ps {
     private final EProcess system;
     private final List<KThread> idle = new ArrayList<>();
     private long nextId = 0x100;
+    /** What each exiting thread runs before its process goes (the I/O manager's IoCancelThreadIo). */
+    private java.util.function.Consumer<EProcess> threadRundown = p -> { };
 
     public Ps(Kernel kernel, Mm mm) {
         this.kernel = kernel;
@@ -34,6 +36,11 @@ public final class Ps {
             kernel.setCurrentProcessor(i);
             kernel.switchTo(idle.get(i));
         }
+    }
+
+    /** Sets what the threads of an exiting process run first (PspExitThread calls IoCancelThreadIo). */
+    public void setThreadRundown(java.util.function.Consumer<EProcess> rundown) {
+        this.threadRundown = rundown;
     }
 
     public EProcess systemProcess() {
@@ -72,6 +79,8 @@ public final class Ps {
         kernel.ensureRunning();
         if (process == system) throw new IllegalArgumentException("the System process does not exit");
         kernel.trace().add(Trace.Kind.NOTE, "process exit " + process.name);
+        // PspExitThread: each thread cancels its I/O (IoCancelThreadIo) before the address space goes.
+        threadRundown.accept(process);
         if (process.numberOfLockedPages() != 0) {
             var tracked = mm.lockedPages.heldIn(process.address);
             if (tracked != null) {

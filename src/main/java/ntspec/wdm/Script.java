@@ -270,7 +270,7 @@ public final class Script {
     private static final List<String> MACHINE_VALUES = List.of("FreeSystemPtes", "SystemPtesInUse", "SystemPtesTotal",
             "MmSystemLockPagesCount", "AvailablePages", "ZeroedPages", "FreePages", "StandbyPages", "ModifiedPages",
             "PagingFileSlotsInUse", "PageFaults", "HardFaults", "TransitionFaults", "DemandZeroFaults", "CurrentIrql",
-            "CurrentProcess", "PoolBytesInUse");
+            "CurrentProcess", "PoolBytesInUse", "IopCancelSpinLock", "IopCsqCancelRoutine", "InterruptTime", "ErrorLogEntries");
 
     private final Wdm wdm;
     private final Machine machine;
@@ -722,6 +722,10 @@ public final class Script {
             case "CurrentIrql": return (long) machine.kernel.KeGetCurrentIrql();
             case "CurrentProcess": return machine.kernel.currentProcess();
             case "PoolBytesInUse": return machine.mm.pool.bytesInUse();
+            case "IopCancelSpinLock": return machine.io.cancel.cancelSpinLock();
+            case "IopCsqCancelRoutine": return machine.io.csq.cancelRoutineAddress();
+            case "InterruptTime": return machine.kernel.KeQueryInterruptTime();
+            case "ErrorLogEntries": return (long) machine.io.cancel.errorLog().size();
             default:
         }
         java.util.List<String> known = new java.util.ArrayList<>(variables.keySet());
@@ -751,6 +755,25 @@ public final class Script {
             };
         }
         if (target instanceof IoFunc.Request rq) return requestField(rq, name);
+        if (target instanceof ntspec.io.IoCancel.CancelRequest cr) {
+            switch (name) {
+                case "ReturnValue": {
+                    Integer v = cr.returnValue();
+                    if (v == null) throw new ScriptException("the call has not returned: NtCancelIoFile still waits for the IRPs it cancelled (c->Waiting is 1)");
+                    return (long) (int) v;
+                }
+                case "Waiting": return cr.isWaiting() ? 1L : 0L;
+                case "Cancelled": return (long) cr.cancelled;
+                default: throw new ScriptException("a CancelIo/CancelIoEx call has no field " + name + "; fields: ReturnValue, Waiting, Cancelled (IRPs passed to IoCancelIrp)");
+            }
+        }
+        if (target instanceof ntspec.io.IoCancel.ErrorLogEntry e) {
+            return switch (name) {
+                case "ErrorCode" -> (long) e.errorCode() & 0xFFFFFFFFL;
+                case "DeviceObject" -> machine.io.deviceAt(e.deviceObject());
+                default -> throw new ScriptException("an error log entry has no field " + name + "; fields: ErrorCode, DeviceObject");
+            };
+        }
         if (target instanceof IoFunc.IoStatusBlockView v) {
             return switch (name) {
                 case "Status" -> (long) v.Status;
@@ -1040,6 +1063,13 @@ public final class Script {
                 ntspec.mm.Pool.Allocation a = machine.mm.pool.find(va);
                 if (a == null) throw new ScriptException(String.format("pool(0x%X): no pool allocation starts there", va));
                 return a;
+            }
+            case "errorlog": {
+                expectArgs(name, args, 1, "errorlog(n): entry n (from 0) of the I/O error log (->ErrorCode, ->DeviceObject); ErrorLogEntries counts them");
+                long n = toLong(args.get(0), "errorlog's argument");
+                var log = machine.io.cancel.errorLog();
+                if (n < 0 || n >= log.size()) throw new ScriptException("errorlog(" + n + "): the error log has " + log.size() + " entries");
+                return log.get((int) n);
             }
             case "device": {
                 expectArgs(name, args, 1, "device(\"\\\\Device\\\\Name\"): the top of that device's stack, as IoGetDeviceObjectPointer returns it");
@@ -1370,7 +1400,7 @@ public final class Script {
                 Object target = unary();
                 if (skipping > 0) return 0L;
                 if (target instanceof KernelObject k) return k.address();
-                throw error("& takes the address of a structure or a structure member (&irp->ThreadListEntry), not " + describe(target));
+                throw error("& takes the address of a structure member (&irp->ThreadListEntry, &Irp->Tail.Overlay.ListEntry) or of a structure, not " + describe(target));
             }
             if (accept("~")) return ~toLong(unary(), "operand of ~");
             if (!peekIs("!=") && accept("!")) return toLong(unary(), "operand of !") == 0 ? 1L : 0L;
@@ -1384,8 +1414,9 @@ public final class Script {
                 if (accept("->")) {
                     String member = ident();
                     v = skipping > 0 ? (Object) 0L : field(v, member);
-                } else if ((v instanceof KernelObject || v instanceof IoFunc.IoStatusBlockView) && accept(".")) {
-                    v = field(v, ident());
+                } else if ((skipping > 0 || v instanceof KernelObject || v instanceof IoFunc.IoStatusBlockView) && accept(".")) {
+                    String member = ident();
+                    v = skipping > 0 ? (Object) 0L : field(v, member);
                 } else if (accept("[")) {
                     Object index = expression();
                     expect("]");
@@ -1403,6 +1434,17 @@ public final class Script {
             if (accept("(")) {
                 int afterParen = pos;
                 String type = peekIdent();
+                StructType castTo = type != null && type.length() > 1 && type.startsWith("P") && !POINTER_TYPES.containsKey(type)
+                        ? Symbols.type("_" + type.substring(1)) : null;
+                if (castTo != null) {
+                    // (PIO_CSQ)p, (PLIST_ENTRY)p ...: the structure at that address, so -> reads its members.
+                    ident();
+                    if (accept(")")) {
+                        long a = toLong(unary(), "the operand of (" + type + ")");
+                        return a == 0 ? null : objectAt(castTo, a);
+                    }
+                    pos = afterParen;
+                }
                 if (type != null && POINTER_TYPES.containsKey(type)) {
                     ident();
                     if (accept(")")) {
@@ -1446,6 +1488,21 @@ public final class Script {
                 return v;
             }
             String id = ident();
+            if (id.equals("CONTAINING_RECORD") && accept("(")) {
+                // CONTAINING_RECORD(address, TYPE, Field.Path): the structure whose member is at address.
+                long a = toLong(expression(), "CONTAINING_RECORD's address");
+                expect(",");
+                String type = ident();
+                expect(",");
+                StringBuilder path = new StringBuilder(ident());
+                while (accept(".")) path.append('.').append(ident());
+                expect(")");
+                StructType t = Symbols.type(type.startsWith("_") ? type : "_" + type);
+                if (t == null) throw error("CONTAINING_RECORD: " + type + " is not a structure this machine lays out; types: " + Symbols.types().keySet());
+                StructType.Resolved r = t.resolve(path.toString());
+                if (r == null) throw error("CONTAINING_RECORD: " + t.name() + " has no member " + path + "; members: " + t.fieldNames());
+                return a == 0 ? null : objectAt(t, a - r.offset());
+            }
             if (id.equals("sizeof") && accept("(")) {
                 String type = ident();
                 expect(")");

@@ -33,6 +33,8 @@ public class Wdm implements WdmConstants {
     protected final Machine machine;
     protected final CodeImage image;
     private final java.util.Map<String, IoCompletionRoutine> completionRoutines = new java.util.LinkedHashMap<>();
+    /** Other named routines of this driver (cancel routines, cancel-safe queue callbacks), by name. */
+    private final java.util.Map<String, Object> routines = new java.util.LinkedHashMap<>();
     private DriverObject driverObject;
     private final java.util.Map<String, Long> literals = new java.util.HashMap<>();
 
@@ -417,6 +419,30 @@ public class Wdm implements WdmConstants {
         machine.kernel.registerRoutine(image, name, routine);
     }
 
+    /**
+     * Names a routine of this driver (a DriverCancel, an IoCsq callback) so scripts can pass it by
+     * name: IoSetCancelRoutine(Irp, "OnCancel"), IoCsqInitialize(csq, "InsertIrp", ...).
+     */
+    public void registerRoutine(String name, Object routine) {
+        routines.put(name, routine);
+        machine.kernel.registerRoutine(image, name, routine);
+    }
+
+    /** The code address of the routine registered as {@code name}, which must be a {@code kind} ({@code what} names it in errors). */
+    private long namedRoutine(String name, Class<?> kind, String what) {
+        Object r = routines.get(name);
+        if (r == null || !kind.isInstance(r)) {
+            java.util.List<String> fitting = new java.util.ArrayList<>();
+            routines.forEach((n, o) -> {
+                if (kind.isInstance(o)) fitting.add(n);
+            });
+            throw new ntspec.wdm.Script.ScriptException((r == null ? "no routine \"" + name + "\" in " : "\"" + name + "\" is not a " + what + " of ")
+                    + image.name() + "; its " + what + "s: " + fitting + ". Define one with: Given \"" + image.name() + "\" has a "
+                    + what + " \"" + name + "\":");
+        }
+        return machine.kernel.registerRoutine(image, name, r);
+    }
+
     /** The code address of a routine of this driver (a completion routine by its Java object). */
     public long routineAddress(String name, Object routine) {
         return machine.kernel.registerRoutine(image, name, routine);
@@ -591,6 +617,142 @@ public class Wdm implements WdmConstants {
 
     public void IoCompleteRequest(Irp irp, int priorityBoost) {
         ddiVoid("IoCompleteRequest", addr(irp) + ", " + priorityBoost, () -> machine.io.irp.IoCompleteRequest(irp(irp), priorityBoost));
+    }
+
+    // ------------------------------------------------------------------ cancellation
+
+    /**
+     * IoAcquireCancelSpinLock(&amp;Irql): returns the IRQL to pass to IoReleaseCancelSpinLock
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioacquirecancelspinlock).
+     */
+    public int IoAcquireCancelSpinLock() {
+        int old = ddi("IoAcquireCancelSpinLock", "", () -> machine.io.cancel.IoAcquireCancelSpinLock());
+        machine.trace.add(Trace.Kind.RETURN, "IoAcquireCancelSpinLock: Irql = " + Irql.name(old));
+        return old;
+    }
+
+    /** IoReleaseCancelSpinLock(Irql) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioreleasecancelspinlock). */
+    public void IoReleaseCancelSpinLock(int irql) {
+        ddiVoid("IoReleaseCancelSpinLock", Irql.name(irql & 0xFF), () -> machine.io.cancel.IoReleaseCancelSpinLock(irql & 0xFF));
+    }
+
+    /**
+     * IoSetCancelRoutine(Irp, CancelRoutine): the routine by the name a scenario gave it, or NULL;
+     * returns the previous routine's address (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iosetcancelroutine).
+     */
+    public long IoSetCancelRoutine(Irp irp, String cancelRoutine) {
+        long routine = cancelRoutine == null ? 0 : namedRoutine(cancelRoutine, ntspec.io.DriverCancel.class, "cancel routine");
+        long old = ddi("IoSetCancelRoutine", addr(irp) + ", " + machine.kernel.symbol(routine),
+                () -> machine.io.cancel.IoSetCancelRoutine(irp(irp), routine));
+        machine.trace.add(Trace.Kind.RETURN, "IoSetCancelRoutine returned " + machine.kernel.symbol(old));
+        return old;
+    }
+
+    /** IoCancelIrp(Irp) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocancelirp). */
+    public boolean IoCancelIrp(Irp irp) {
+        boolean r = ddi("IoCancelIrp", addr(irp), () -> machine.io.cancel.IoCancelIrp(irp(irp)));
+        machine.trace.add(Trace.Kind.RETURN, "IoCancelIrp returned " + bool(r));
+        return r;
+    }
+
+    // ------------------------------------------------------------------ spin locks
+
+    /** KeInitializeSpinLock(SpinLock) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keinitializespinlock). */
+    public void KeInitializeSpinLock(long spinLock) {
+        ddiVoid("KeInitializeSpinLock", hex(spinLock), () -> machine.io.spinLocks.KeInitializeSpinLock(spinLock));
+    }
+
+    /** KeAcquireSpinLock(SpinLock, &amp;OldIrql): returns OldIrql (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keacquirespinlock). */
+    public int KeAcquireSpinLock(long spinLock) {
+        return ddi("KeAcquireSpinLock", hex(spinLock), () -> machine.io.spinLocks.KeAcquireSpinLock(spinLock, "KeAcquireSpinLock"));
+    }
+
+    /** KeReleaseSpinLock(SpinLock, NewIrql) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kereleasespinlock). */
+    public void KeReleaseSpinLock(long spinLock, int newIrql) {
+        ddiVoid("KeReleaseSpinLock", hex(spinLock) + ", " + Irql.name(newIrql & 0xFF),
+                () -> machine.io.spinLocks.KeReleaseSpinLock(spinLock, newIrql & 0xFF));
+    }
+
+    /** KeAcquireSpinLockAtDpcLevel(SpinLock) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keacquirespinlockatdpclevel). */
+    public void KeAcquireSpinLockAtDpcLevel(long spinLock) {
+        ddiVoid("KeAcquireSpinLockAtDpcLevel", hex(spinLock),
+                () -> machine.io.spinLocks.KeAcquireSpinLockAtDpcLevel(spinLock, "KeAcquireSpinLockAtDpcLevel"));
+    }
+
+    /** KeReleaseSpinLockFromDpcLevel(SpinLock) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kereleasespinlockfromdpclevel). */
+    public void KeReleaseSpinLockFromDpcLevel(long spinLock) {
+        ddiVoid("KeReleaseSpinLockFromDpcLevel", hex(spinLock), () -> machine.io.spinLocks.KeReleaseSpinLockFromDpcLevel(spinLock));
+    }
+
+    // ------------------------------------------------------------------ LIST_ENTRY (wdm.h inline routines, as driver code)
+
+    /** InitializeListHead(ListHead). */
+    public void InitializeListHead(long listHead) {
+        machine.io.lists.InitializeListHead(listHead);
+    }
+
+    /** InsertTailList(ListHead, Entry): checks the links first (0x139 on corruption). */
+    public void InsertTailList(long listHead, long entry) {
+        machine.io.lists.InsertTailList(listHead, entry);
+    }
+
+    /** InsertHeadList(ListHead, Entry). */
+    public void InsertHeadList(long listHead, long entry) {
+        machine.io.lists.InsertHeadList(listHead, entry);
+    }
+
+    /** RemoveEntryList(Entry): TRUE when the list is then empty; a corrupt or already-removed entry is 0x139 (3, ...). */
+    public boolean RemoveEntryList(long entry) {
+        return machine.io.lists.RemoveEntryList(entry);
+    }
+
+    /** RemoveHeadList(ListHead): the first entry. */
+    public long RemoveHeadList(long listHead) {
+        return machine.io.lists.RemoveHeadList(listHead);
+    }
+
+    /** IsListEmpty(ListHead). */
+    public boolean IsListEmpty(long listHead) {
+        return machine.io.lists.IsListEmpty(listHead);
+    }
+
+    // ------------------------------------------------------------------ cancel-safe queues
+
+    /**
+     * IoCsqInitialize(Csq, CsqInsertIrp, CsqRemoveIrp, CsqPeekNextIrp, CsqAcquireLock, CsqReleaseLock,
+     * CsqCompleteCanceledIrp): the callbacks by the names a scenario gave them
+     * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocsqinitialize).
+     */
+    public int IoCsqInitialize(long csq, String csqInsertIrp, String csqRemoveIrp, String csqPeekNextIrp, String csqAcquireLock,
+                               String csqReleaseLock, String csqCompleteCanceledIrp) {
+        long insert = namedRoutine(csqInsertIrp, ntspec.io.IoCsq.InsertIrp.class, "CsqInsertIrp routine");
+        long remove = namedRoutine(csqRemoveIrp, ntspec.io.IoCsq.RemoveIrp.class, "CsqRemoveIrp routine");
+        long peek = namedRoutine(csqPeekNextIrp, ntspec.io.IoCsq.PeekNextIrp.class, "CsqPeekNextIrp routine");
+        long acquire = namedRoutine(csqAcquireLock, ntspec.io.IoCsq.AcquireLock.class, "CsqAcquireLock routine");
+        long release = namedRoutine(csqReleaseLock, ntspec.io.IoCsq.ReleaseLock.class, "CsqReleaseLock routine");
+        long complete = namedRoutine(csqCompleteCanceledIrp, ntspec.io.IoCsq.CompleteCanceledIrp.class, "CsqCompleteCanceledIrp routine");
+        return ddi("IoCsqInitialize", hex(csq) + ", " + csqInsertIrp + ", " + csqRemoveIrp + ", " + csqPeekNextIrp + ", " + csqAcquireLock
+                + ", " + csqReleaseLock + ", " + csqCompleteCanceledIrp,
+                () -> machine.io.csq.IoCsqInitialize(csq, insert, remove, peek, acquire, release, complete));
+    }
+
+    /** IoCsqInsertIrp(Csq, Irp, Context) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocsqinsertirp). */
+    public void IoCsqInsertIrp(long csq, Irp irp, long context) {
+        ddiVoid("IoCsqInsertIrp", hex(csq) + ", " + addr(irp) + ", " + hex(context), () -> machine.io.csq.IoCsqInsertIrp(csq, irp(irp), context));
+    }
+
+    /** IoCsqRemoveNextIrp(Csq, PeekContext) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocsqremovenextirp). */
+    public Irp IoCsqRemoveNextIrp(long csq, long peekContext) {
+        Irp r = ddi("IoCsqRemoveNextIrp", hex(csq) + ", " + hex(peekContext), () -> machine.io.csq.IoCsqRemoveNextIrp(csq, peekContext));
+        machine.trace.add(Trace.Kind.RETURN, "IoCsqRemoveNextIrp returned", r == null ? 0 : r.address);
+        return r;
+    }
+
+    /** IoCsqRemoveIrp(Csq, Context) (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocsqremoveirp). */
+    public Irp IoCsqRemoveIrp(long csq, long context) {
+        Irp r = ddi("IoCsqRemoveIrp", hex(csq) + ", " + hex(context), () -> machine.io.csq.IoCsqRemoveIrp(csq, context));
+        machine.trace.add(Trace.Kind.RETURN, "IoCsqRemoveIrp returned", r == null ? 0 : r.address);
+        return r;
     }
 
     public Irp IoBuildDeviceIoControlRequest(int ioControlCode, DeviceObject deviceObject, long inputBuffer, long inputBufferLength,

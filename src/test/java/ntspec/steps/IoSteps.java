@@ -100,6 +100,15 @@ public final class IoSteps {
         scripted(image).defineInterruptDpc(processor, Tables.statements(body, "'s device interrupts ... with a DPC on processor " + processor + ":"));
     }
 
+    @Given("^\"([^\"]+)\" has an? (cancel routine|Csq\\w+ routine) \"(\\w+)\":$")
+    public void routine(String image, String kind, String name, DataTable body) {
+        if (!ScriptedDriver.ROUTINE_KINDS.contains(kind)) {
+            throw new IllegalArgumentException("unknown kind of routine \"" + kind + "\"; accepted: " + String.join(", ", ScriptedDriver.ROUTINE_KINDS)
+                    + " (completion routines: 'has a completion routine \"Name\":')");
+        }
+        scripted(image).defineRoutine(kind, name, Tables.statements(body, "has a " + kind + ":"));
+    }
+
     @When("^\"([^\"]+)\" runs a DPC on processor (\\d+):$")
     public void dpc(String image, int processor, DataTable body) {
         ScriptedDriver d = scripted(image);
@@ -238,6 +247,40 @@ public final class IoSteps {
         IoFunc.Request[] r = new IoFunc.Request[1];
         world.act(() -> r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, null, iosb, buffer, length));
         if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    @Given("^\"([^\"]+)\" starts a thread \"([^\"]+)\"$")
+    public void startsThread(String process, String thread) {
+        EProcess p = world.process(process);
+        if (world.processes.containsKey(thread)) throw new IllegalArgumentException("\"" + thread + "\" already names a process or thread");
+        KThread t = machine().ps.PsCreateThread(p);
+        world.processes.put(thread, p);
+        world.threads.put(thread, t);
+    }
+
+    @When("^\"([^\"]+)\" calls (CancelIo|CancelIoEx)\\((.+)\\) as (\\w+)$")
+    public void cancelIo(String process, String api, String argText, String var) {
+        boolean ex = api.equals("CancelIoEx");
+        String form = ex ? "CancelIoEx(h, lpOverlapped): lpOverlapped NULL or a request named by an earlier call (as r)" : "CancelIo(h)";
+        List<Object> a = args(argText, ex ? 2 : 1, form);
+        Handle f = handle(a.get(0), form);
+        long iosb = 0;
+        if (ex && a.get(1) instanceof IoFunc.Request r) iosb = r.iosb;
+        else if (ex && ntspec.wdm.Script.toLong(a.get(1), "lpOverlapped") != 0) {
+            throw new IllegalArgumentException("the second argument of " + form + " was " + ntspec.wdm.Script.describe(a.get(1)));
+        }
+        runAs(process);
+        long overlapped = iosb;
+        ntspec.io.IoCancel.CancelRequest[] r = new ntspec.io.IoCancel.CancelRequest[1];
+        world.act(() -> r[0] = ex ? machine().io.cancel.NtCancelIoFileEx(f, overlapped) : machine().io.cancel.NtCancelIoFile(f));
+        if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    @When("^\"([^\"]+)\" closes (\\w+)$")
+    public void closes(String process, String var) {
+        Handle f = handle(world.script().evaluate(var), "CloseHandle(h)");
+        runAs(process);
+        world.act(() -> machine().io.file.NtClose(f));
     }
 
     // ------------------------------------------------------------------ the trace

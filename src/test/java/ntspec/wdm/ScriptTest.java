@@ -30,6 +30,29 @@ class ScriptTest {
     }
 
     @Test
+    void andAndOrShortCircuitAsInC() {
+        // The right operand would read address 0 (a page fault): C never evaluates it.
+        assertThat(script.evaluateLong("0 && *(PULONG)0")).isZero();
+        assertThat(script.evaluateLong("1 || *(PULONG)0")).isEqualTo(1);
+        assertThat(script.evaluateLong("(0 && *(PULONG)0) || 2 == 2")).isEqualTo(1);
+        assertThat(t.machine.bugCheck()).isNull();
+    }
+
+    @Test
+    void addressOfAMemberCastsAndContainingRecord() {
+        long head = t.machine.mm.pool.allocateObject(0x10, ntspec.mm.Pool.tag("Test"));
+        vars.put("head", head);
+        script.execute("InitializeListHead(head)");
+        assertThat(script.evaluateLong("((PLIST_ENTRY)head)->Flink")).isEqualTo(head);
+        script.execute("irp = IoAllocateIrp(1, FALSE)");
+        long irp = ((ntspec.io.Irp) vars.get("irp")).address;
+        assertThat(script.evaluateLong("&irp->Tail.Overlay.ListEntry")).isEqualTo(irp + 0xA8);
+        assertThat(script.evaluateLong("CONTAINING_RECORD(&irp->Tail.Overlay.ListEntry, IRP, Tail.Overlay.ListEntry)")).isEqualTo(irp);
+        assertThatThrownBy(() -> script.evaluate("&irp->StackCount")).isInstanceOf(Script.ScriptException.class)
+                .hasMessageContaining("& takes the address of a structure member");
+    }
+
+    @Test
     void aStoreChangesTheMdlField() {
         long va = t.allocate(0x1000, Protection.PAGE_READWRITE);
         vars.put("buf", va);
@@ -252,10 +275,12 @@ class ScriptTest {
     }
 
     @Test
-    void andAndOrShortCircuitAsInC() {
+    void shortCircuitXorAndCsPrecedence() {
         vars.put("m", null);
         assertThat(script.evaluateLong("m != NULL && m->ByteCount > 0")).isZero();
         assertThat(script.evaluateLong("m == NULL || m->ByteCount > 0")).isEqualTo(1);
+        script.execute("irp = IoAllocateIrp(1, FALSE)");
+        assertThat(script.evaluateLong("0 && irp->Tail.Overlay.CurrentStackLocation->MajorFunction")).as("member paths are skipped whole").isZero();
         assertThat(script.evaluateLong("0 && MmGetMdlByteCount(m)")).isZero();
         assertThat(script.evaluateLong("1 && 2 || *(PULONG)0")).isEqualTo(1);
         assertThat(script.evaluateLong("0x0F ^ 0xFF")).isEqualTo(0xF0);
