@@ -320,12 +320,17 @@ public final class IoFunc {
      * probed for the inverse access, other devices the raw user address.
      */
     public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length) {
-        Request r = service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, iosb, buffer, length));
+        return NtReadWriteFile(read, handle, event, iosb, buffer, length, null);
+    }
+
+    /** The same with a ByteOffset (null: none, the file's current position, which this machine does not keep). */
+    public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length, Long byteOffset) {
+        Request r = service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, iosb, buffer, length, byteOffset));
         if (r != null) r.api = read ? "ReadFile" : "WriteFile";
         return r;
     }
 
-    private Request readWrite(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length) {
+    private Request readWrite(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length, Long byteOffset) {
         int previousMode = MdlRoutines.UserMode;
         long len = length & 0xFFFFFFFFL;
         FileObject file = handle.file();
@@ -349,6 +354,7 @@ public final class IoFunc {
         IoStackLocation sp = io.irp.IoGetNextIrpStackLocation(irp);
         sp.setMajorFunction(read ? IRP_MJ_READ : IRP_MJ_WRITE);
         sp.Parameters.Read.setLength(len);
+        if (byteOffset != null) sp.Parameters.Read.setByteOffset(byteOffset);
         int deviceFlags = device.Flags();
         io.kernel.tryExcept(() -> {
             if ((deviceFlags & DO_BUFFERED_IO) != 0) {

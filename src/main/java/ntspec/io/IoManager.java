@@ -25,6 +25,8 @@ public final class IoManager {
     public final IoIrp irp;
     public final IoFunc func;
     public final IoMdl mdl;
+    /** kernel32's side of overlapped I/O: events, OVERLAPPED, GetOverlappedResult. */
+    public final Win32 win32;
     /** Executive spin locks (KeAcquireSpinLock ...), on the machine's memory. */
     public final ntspec.ke.SpinLocks spinLocks;
     /** LIST_ENTRY lists in memory, with Windows's link checks. */
@@ -44,6 +46,7 @@ public final class IoManager {
         this.file = new IoFile(this);
         this.irp = new IoIrp(this);
         this.func = new IoFunc(this);
+        this.win32 = new Win32(this);
         this.cancel = new IoCancel(this);
         this.csq = new IoCsq(this);
     }

@@ -755,6 +755,20 @@ public final class Script {
             };
         }
         if (target instanceof IoFunc.Request rq) return requestField(rq, name);
+        if (target instanceof ntspec.io.Win32.Result g) {
+            return switch (name) {
+                case "Win32Result" -> g.result() ? 1L : 0L;
+                case "LastError" -> {
+                    if (g.lastError() == null) {
+                        throw new ScriptException("GetOverlappedResult returned TRUE: a success does not set the last error");
+                    }
+                    yield (long) g.lastError();
+                }
+                case "BytesTransferred" -> g.bytesTransferred();
+                default -> throw new ScriptException("GetOverlappedResult's result has no field " + name
+                        + "; fields: Win32Result (TRUE/FALSE), LastError (GetLastError after FALSE), BytesTransferred");
+            };
+        }
         if (target instanceof ntspec.io.IoCancel.CancelRequest cr) {
             switch (name) {
                 case "ReturnValue": {

@@ -15,6 +15,7 @@ import ntspec.drivers.UpperFilter;
 import ntspec.io.DeviceObject;
 import ntspec.io.Handle;
 import ntspec.io.IoFunc;
+import ntspec.ke.KEvent;
 import ntspec.io.IoConstants;
 import ntspec.ke.KThread;
 import ntspec.mm.EProcess;
@@ -194,6 +195,10 @@ public final class IoSteps {
     }
 
     private List<Object> args(String text, int count, String form) {
+        return args(text, count, count, form);
+    }
+
+    private List<Object> args(String text, int min, int max, String form) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
         int start = 0;
@@ -209,7 +214,9 @@ public final class IoSteps {
             }
         }
         parts.add(text.substring(start));
-        if (parts.size() != count) throw new IllegalArgumentException(form + " takes " + count + " arguments, not " + parts.size() + ": " + text);
+        if (parts.size() < min || parts.size() > max) {
+            throw new IllegalArgumentException(form + " takes " + (min == max ? min : min + " or " + max) + " arguments, not " + parts.size() + ": " + text);
+        }
         List<Object> values = new ArrayList<>();
         for (String part : parts) values.add(world.script().evaluate(part.trim()));
         return values;
@@ -223,29 +230,87 @@ public final class IoSteps {
 
     @When("^\"([^\"]+)\" calls DeviceIoControl\\((.+)\\) as (\\w+)$")
     public void deviceIoControl(String process, String argText, String var) {
-        String form = "DeviceIoControl(h, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength)";
-        List<Object> a = args(argText, 6, form);
+        String form = "DeviceIoControl(h, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength[, &ov])";
+        List<Object> a = args(argText, 6, 7, form);
         Handle f = handle(a.get(0), form);
         runAs(process);
-        long iosb = newIosb(world.process(process));
+        long ov = a.size() == 7 ? ntspec.wdm.Script.toLong(a.get(6), "lpOverlapped of " + form) : 0;
+        long iosb = ov != 0 ? ov : newIosb(world.process(process));
         long[] n = new long[5];
         for (int i = 1; i < 6; i++) n[i - 1] = ntspec.wdm.Script.toLong(a.get(i), "argument " + (i + 1) + " of " + form);
         IoFunc.Request[] r = new IoFunc.Request[1];
-        world.act(() -> r[0] = machine().io.func.NtDeviceIoControlFile(f, null, iosb, (int) n[0], n[1], n[2], n[3], n[4]));
+        world.act(() -> {
+            KEvent event = ov != 0 ? beginOverlapped(ov) : null;
+            r[0] = machine().io.func.NtDeviceIoControlFile(f, event, iosb, (int) n[0], n[1], n[2], n[3], n[4]);
+        });
         if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    /** What kernel32 does with an OVERLAPPED before the service: Internal = STATUS_PENDING, InternalHigh = 0; its event. */
+    private KEvent beginOverlapped(long ov) {
+        machine().io.win32.beginOverlapped(ov);
+        return machine().io.win32.eventOf(ov);
+    }
+
+    @Given("^\"([^\"]+)\" creates an? (auto-reset |manual-reset )?event as (\\w+)$")
+    public void createsEvent(String process, String kind, String var) {
+        runAs(process);
+        boolean manual = kind == null || kind.startsWith("manual");
+        KEvent[] e = new KEvent[1];
+        world.act(() -> e[0] = machine().io.win32.CreateEvent(manual, false));
+        if (e[0] != null) world.names.put(var, e[0]);
+    }
+
+    @Given("^\"([^\"]+)\" prepares an OVERLAPPED as (\\w+)(?: with event (\\w+))?(?: at offset (\\S+))?$")
+    public void preparesOverlapped(String process, String var, String eventName, String offset) {
+        EProcess p = world.process(process);
+        long event = 0;
+        if (eventName != null) {
+            Object e = world.script().evaluate(eventName);
+            if (!(e instanceof KEvent k)) {
+                throw new IllegalArgumentException("the event of an OVERLAPPED is a name bound by '\"" + process + "\" creates an event as "
+                        + eventName + "', not " + ntspec.wdm.Script.describe(e));
+            }
+            event = k.address;
+        }
+        long off = offset == null ? 0 : world.script().evaluateLong(offset);
+        var r = machine().mm.vm.NtAllocateVirtualMemory(p, 0, 0x1000, Protection.MEM_COMMIT | Protection.MEM_RESERVE, Protection.PAGE_READWRITE);
+        byte[] ov = new byte[0x20];
+        java.nio.ByteBuffer.wrap(ov).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0x10, off).putLong(0x18, event);
+        machine().mm.write(r.base(), ov, true);
+        world.names.put(var, new ntspec.wdm.Script.TypedRef(ntspec.io.Win32.OVERLAPPED, r.base()));
+    }
+
+    @When("^\"([^\"]+)\" calls GetOverlappedResult\\((.+)\\) as (\\w+)$")
+    public void getOverlappedResult(String process, String argText, String var) {
+        String form = "GetOverlappedResult(h, &ov, bWait)";
+        List<Object> a = args(argText, 3, 3, form);
+        Handle f = handle(a.get(0), form);
+        long ov = ntspec.wdm.Script.toLong(a.get(1), "lpOverlapped of " + form);
+        boolean wait = ntspec.wdm.Script.toLong(a.get(2), "bWait of " + form) != 0;
+        runAs(process);
+        ntspec.io.Win32.Result[] g = new ntspec.io.Win32.Result[1];
+        world.act(() -> g[0] = machine().io.win32.GetOverlappedResult(f, ov, wait));
+        if (g[0] != null) world.names.put(var, g[0]);
     }
 
     @When("^\"([^\"]+)\" calls (ReadFile|WriteFile)\\((.+)\\) as (\\w+)$")
     public void readWrite(String process, String api, String argText, String var) {
-        String form = api + "(h, Buffer, Length)";
-        List<Object> a = args(argText, 3, form);
+        String form = api + "(h, Buffer, Length[, &ov])";
+        List<Object> a = args(argText, 3, 4, form);
         Handle f = handle(a.get(0), form);
         runAs(process);
-        long iosb = newIosb(world.process(process));
+        long ov = a.size() == 4 ? ntspec.wdm.Script.toLong(a.get(3), "lpOverlapped of " + form) : 0;
+        long iosb = ov != 0 ? ov : newIosb(world.process(process));
         long buffer = ntspec.wdm.Script.toLong(a.get(1), "Buffer");
         long length = ntspec.wdm.Script.toLong(a.get(2), "Length");
         IoFunc.Request[] r = new IoFunc.Request[1];
-        world.act(() -> r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, null, iosb, buffer, length));
+        world.act(() -> {
+            KEvent event = ov != 0 ? beginOverlapped(ov) : null;
+            // The OVERLAPPED's Offset/OffsetHigh are the ByteOffset kernel32 passes.
+            Long byteOffset = ov != 0 ? machine().mm.read(ov + 0x10, 8) : null;
+            r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, event, iosb, buffer, length, byteOffset);
+        });
         if (r[0] != null) world.names.put(var, r[0]);
     }
 
