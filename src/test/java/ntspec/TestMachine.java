@@ -55,4 +55,21 @@ public final class TestMachine {
             return machine.bugCheck();
         }
     }
+
+    /**
+     * Gives a test driver the DispatchCreateClose of the WDK samples (IRP_MJ_CREATE, IRP_MJ_CLEANUP and
+     * IRP_MJ_CLOSE complete with STATUS_SUCCESS), so its devices can be opened: a driver without
+     * one fails every open with STATUS_INVALID_DEVICE_REQUEST, as on Windows.
+     */
+    public static <W extends ntspec.wdm.Wdm> W acceptsOpens(W driver) {
+        for (int mj : new int[] {ntspec.io.IoConstants.IRP_MJ_CREATE, ntspec.io.IoConstants.IRP_MJ_CLEANUP, ntspec.io.IoConstants.IRP_MJ_CLOSE}) {
+            driver.setDispatch(mj, (d, irp) -> {
+                irp.IoStatus.setStatus(0);
+                irp.IoStatus.setInformation(0);
+                driver.IoCompleteRequest(irp, 0);
+                return 0;
+            });
+        }
+        return driver;
+    }
 }

@@ -25,7 +25,7 @@ public final class Symbols {
         Map<String, StructType> m = new TreeMap<>();
         for (StructType t : new StructType[] {Mdl.TYPE, Irp.TYPE, IoStackLocation.TYPE, IoStatusBlock.TYPE, DeviceObject.TYPE,
             DeviceObject.DEVOBJ_EXTENSION, DriverObject.TYPE, DriverObject.UNICODE_STRING, FileObject.TYPE, KEvent.TYPE,
-            KEvent.DISPATCHER_HEADER, ntspec.io.Win32.OVERLAPPED, EProcess.TYPE, KProcess.KPROCESS, KThread.ETHREAD, KThread.KTHREAD, KThread.KAPC_STATE,
+            KEvent.DISPATCHER_HEADER, ntspec.io.Win32.OVERLAPPED, IoStackLocation.IO_SECURITY_CONTEXT, EProcess.TYPE, KProcess.KPROCESS, KThread.ETHREAD, KThread.KTHREAD, KThread.KAPC_STATE,
             Irp.LIST_ENTRY, ntspec.io.IoCsq.TYPE, ntspec.io.IoCsq.IRP_CONTEXT}) {
             m.put(t.name(), t);
         }

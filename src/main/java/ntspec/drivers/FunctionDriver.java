@@ -31,6 +31,9 @@ public final class FunctionDriver extends Wdm {
         device = d[0];
         device.setFlags(device.Flags() | deviceFlags);
         reply = ("reply from " + imageName).getBytes(StandardCharsets.ISO_8859_1);
+        setDispatch(IRP_MJ_CREATE, this::DispatchCreateClose);
+        setDispatch(IRP_MJ_CLEANUP, this::DispatchCreateClose);
+        setDispatch(IRP_MJ_CLOSE, this::DispatchCreateClose);
         setDispatch(IRP_MJ_DEVICE_CONTROL, this::DispatchDeviceControl);
         setDispatch(IRP_MJ_READ, this::DispatchReadWrite);
         setDispatch(IRP_MJ_WRITE, this::DispatchReadWrite);
@@ -138,5 +141,13 @@ public final class FunctionDriver extends Wdm {
             pending.clear();
             for (Irp irp : all) complete(irp, STATUS_SUCCESS);
         });
+    }
+
+    /** IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE: nothing to set up or tear down; success. */
+    int DispatchCreateClose(DeviceObject deviceObject, Irp irp) {
+        irp.IoStatus.setStatus(STATUS_SUCCESS);
+        irp.IoStatus.setInformation(0);
+        IoCompleteRequest(irp, IO_NO_INCREMENT);
+        return STATUS_SUCCESS;
     }
 }

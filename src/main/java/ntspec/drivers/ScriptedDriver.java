@@ -45,6 +45,16 @@ public final class ScriptedDriver extends Wdm {
         if (status != STATUS_SUCCESS) throw new IllegalArgumentException("a device named " + deviceName + " already exists");
         device = d[0];
         device.setFlags(device.Flags() | flags);
+        // The create, cleanup and close every driver that can be opened has (the DispatchCreateClose
+        // of the WDK samples): complete with STATUS_SUCCESS. A scenario's own handler replaces it.
+        for (int mj : new int[] {IRP_MJ_CREATE, IRP_MJ_CLEANUP, IRP_MJ_CLOSE}) {
+            setDispatch(mj, (deviceObject, irp) -> {
+                irp.IoStatus.setStatus(STATUS_SUCCESS);
+                irp.IoStatus.setInformation(0);
+                IoCompleteRequest(irp, IO_NO_INCREMENT);
+                return STATUS_SUCCESS;
+            });
+        }
         return device;
     }
 
@@ -54,6 +64,13 @@ public final class ScriptedDriver extends Wdm {
         lower = IoAttachDeviceToDeviceStack(device, target);
         if (lower == null) throw new IllegalArgumentException("cannot attach to " + target + ": it is being deleted");
         device.setFlags(device.Flags() | (lower.Flags() & (DO_BUFFERED_IO | DO_DIRECT_IO)));
+        // A filter passes on what it does not handle itself: create, cleanup and close go down.
+        for (int mj : new int[] {IRP_MJ_CREATE, IRP_MJ_CLEANUP, IRP_MJ_CLOSE}) {
+            setDispatch(mj, (deviceObject, irp) -> {
+                IoSkipCurrentIrpStackLocation(irp);
+                return IoCallDriver(lower, irp);
+            });
+        }
         return device;
     }
 

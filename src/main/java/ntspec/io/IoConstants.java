@@ -66,6 +66,13 @@ public final class IoConstants {
 
     // Access rights on a handle (winnt.h)
     public static final int FILE_READ_DATA = 0x1;
+    /** CreateDisposition FILE_OPEN and CreateOptions FILE_SYNCHRONOUS_IO_NONALERT (wdm.h), ShareAccess bits. */
+    public static final int FILE_OPEN = 0x1;
+    public static final int FILE_SYNCHRONOUS_IO_NONALERT = 0x20;
+    public static final int FILE_SHARE_READ = 0x1;
+    public static final int FILE_SHARE_WRITE = 0x2;
+    /** IO_STATUS_BLOCK.Information of a create (wdm.h). */
+    public static final int FILE_OPENED = 0x1;
     public static final int FILE_WRITE_DATA = 0x2;
     public static final int GENERIC_READ = 0x80000000;
     public static final int GENERIC_WRITE = 0x40000000;

@@ -10,8 +10,8 @@ import ntspec.trace.Trace;
 /**
  * Opening a device (the part of NtCreateFile / IopParseDevice this machine models): a FILE_OBJECT
  * whose DeviceObject is the device that was opened (requests go to the top of its stack,
- * IoGetRelatedDeviceObject), a reference on that device, and a handle in the caller's table. IRP_MJ_CREATE
- * is not sent; the file object's event is signalled as a completed create leaves it.
+ * IoGetRelatedDeviceObject), an IRP_MJ_CREATE sent to the top of the stack, and, when the driver
+ * succeeds it, a reference on that device and a handle in the caller's table.
  */
 public final class IoFile {
     static final int TAG_FILE = Pool.tag("File");
@@ -25,12 +25,127 @@ public final class IoFile {
     }
 
     /**
-     * Opens a device for a process; {@code overlapped} = FILE_FLAG_OVERLAPPED (no FO_SYNCHRONOUS_IO).
-     * GENERIC_READ and GENERIC_WRITE map to FILE_READ_DATA and FILE_WRITE_DATA. Null when no device has the name.
+     * Opens a device for a process (NtCreateFile without a caller's status block); the handle, or
+     * null when no device has the name or its driver failed the create.
      */
     public Handle open(EProcess process, String deviceName, int desiredAccess, boolean overlapped) {
+        Create c = NtCreateFile(process, deviceName, desiredAccess, overlapped, 0);
+        return c == null ? null : c.handle();
+    }
+
+    /** What NtCreateFile returned: its status, and the handle when the create succeeded. */
+    public record Create(int status, Handle handle, long iosb) {
+    }
+
+    /**
+     * NtCreateFile of a device from the current thread, which belongs to {@code process}, as
+     * IopParseDevice does it (https://github.com/reactos/reactos/blob/master/ntoskrnl/io/iomgr/file.c):
+     * the FILE_OBJECT, then an IRP_MJ_CREATE (IoAllocateIrp(StackSize, TRUE), RequestorMode UserMode,
+     * IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API | IRP_DEFER_IO_COMPLETION, UserIosb a local status
+     * block, queued to the thread; in the stack location the file object and Parameters.Create:
+     * SecurityContext with the DesiredAccess, Options = Disposition (FILE_OPEN) << 24 | CreateOptions)
+     * sent to the top of the device's stack. A pended create is waited for on the file object's
+     * event; one that completed at once is finished by the caller (its status block read at
+     * APC_LEVEL, the event signalled, the IRP freed). A driver that fails the create leaves no
+     * handle: the file object loses its DeviceObject and goes without IRP_MJ_CLEANUP or IRP_MJ_CLOSE.
+     * The caller's IO_STATUS_BLOCK ({@code iosb}, 0 for none) gets the status and Information on
+     * success (and on a warning), as IoCreateFileEx copies them; an error leaves it as it was.
+     * {@code overlapped} = FILE_FLAG_OVERLAPPED (no FILE_SYNCHRONOUS_IO_NONALERT, so no
+     * FO_SYNCHRONOUS_IO). GENERIC_READ and GENERIC_WRITE map to FILE_READ_DATA and FILE_WRITE_DATA.
+     * STATUS_OBJECT_NAME_NOT_FOUND when no device has the name.
+     */
+    public Create NtCreateFile(EProcess process, String deviceName, int desiredAccess, boolean overlapped, long iosb) {
+        io.kernel.ensureRunning();
+        Create[] r = new Create[1];
+        long ip = io.kernel.enter(io.kernel.nt().routine("NtCreateFile"));
+        try {
+            io.kernel.runUnhandledExceptionBoundary(() -> r[0] = create(process, deviceName, desiredAccess, overlapped, iosb));
+        } finally {
+            io.kernel.leave(ip);
+        }
+        return r[0];
+    }
+
+    private Create create(EProcess process, String deviceName, int desiredAccess, boolean overlapped, long iosb) {
+        io.trace.add(Trace.Kind.DDI, String.format("NtCreateFile(%s, ACCESS_MASK 0x%08X, %s)", deviceName, desiredAccess,
+                overlapped ? "overlapped" : "FILE_SYNCHRONOUS_IO_NONALERT"));
         DeviceObject d = io.device.named(deviceName);
-        if (d == null) return null;
+        if (d == null) {
+            io.trace.add(Trace.Kind.RETURN, "NtCreateFile returned STATUS_OBJECT_NAME_NOT_FOUND");
+            return new Create(ntspec.ke.NtStatus.STATUS_OBJECT_NAME_NOT_FOUND, null, iosb);
+        }
+        Handle h = open(process, d, desiredAccess, overlapped);
+        FileObject f = h.file();
+        DeviceObject top = IoGetRelatedDeviceObject(f);
+        Irp irp = io.irp.IoAllocateIrp(top.StackSize(), true);
+        if (irp == null) return failed(h, ntspec.ke.NtStatus.STATUS_INSUFFICIENT_RESOURCES, iosb);
+        // IopParseDevice's locals (IO_STATUS_BLOCK, IO_SECURITY_CONTEXT) live on its stack: a pool block here.
+        long frame = io.mm.pool.allocateObject(0x30, TAG_FILE);
+        for (int off = 0; off < 0x30; off += 8) io.mm.write(frame + off, 8, 0);
+        long localIosb = frame;
+        long security = frame + 0x10;
+        io.mm.write(security + 0x10, 4, h.grantedAccess());
+        int createOptions = overlapped ? 0 : IoConstants.FILE_SYNCHRONOUS_IO_NONALERT;
+        io.mm.write(security + 0x14, 4, createOptions);
+        irp.setRequestorMode(ntspec.mm.MdlRoutines.UserMode);
+        irp.setFlags(IoConstants.IRP_CREATE_OPERATION | IoConstants.IRP_SYNCHRONOUS_API | IoConstants.IRP_DEFER_IO_COMPLETION);
+        irp.Tail.Overlay.setThread(io.kernel.currentThread());
+        irp.setUserIosb(localIosb);
+        irp.Tail.Overlay.setOriginalFileObject(f);
+        IoStackLocation sp = io.irp.IoGetNextIrpStackLocation(irp);
+        sp.setMajorFunction(IoConstants.IRP_MJ_CREATE);
+        sp.setFileObject(f);
+        io.mm.write(sp.address + 0x08, 8, security);
+        io.mm.write(sp.address + 0x10, 4, ((long) IoConstants.FILE_OPEN << 24) | createOptions);
+        io.mm.write(sp.address + 0x1A, 2, IoConstants.FILE_SHARE_READ | IoConstants.FILE_SHARE_WRITE);
+        io.cancel.IoQueueThreadIrp(irp);
+        int status = io.irp.IoCallDriver(top, irp);
+        long information;
+        if (status == ntspec.ke.NtStatus.STATUS_PENDING) {
+            io.trace.add(Trace.Kind.NOTE, "the create pended: the opening thread waits on " + f + "'s event");
+            io.kernel.waits.KeWaitForSingleObject(f.Event(), null);
+            status = (int) io.mm.read(localIosb, 4);
+            information = io.mm.read(localIosb + 8, 8);
+        } else {
+            int old = io.kernel.KeGetCurrentIrql();
+            io.kernel.setIrql(Math.max(old, ntspec.ke.Irql.APC_LEVEL));
+            status = irp.IoStatus.Status();
+            information = irp.IoStatus.Information();
+            f.Event().set();
+            io.cancel.IopUnQueueIrpFromThread(irp);
+            io.irp.IoFreeIrp(irp);
+            io.kernel.setIrql(old);
+        }
+        io.mm.pool.ExFreePoolWithTag(frame, TAG_FILE);
+        if (!ntspec.ke.NtStatus.NT_SUCCESS(status)) {
+            if ((status >>> 30) == 2 && iosb != 0) writeIosb(iosb, status, information);
+            return failed(h, status, iosb);
+        }
+        if (iosb != 0) writeIosb(iosb, status, information);
+        io.device.reference(d);
+        io.trace.add(Trace.Kind.NOTE, String.format("opened %s for %s as handle %x, ACCESS_MASK 0x%08X", f, process.name, h.value(), h.grantedAccess()));
+        io.trace.add(Trace.Kind.RETURN, "NtCreateFile returned " + ntspec.ke.NtStatus.name(status));
+        return new Create(status, h, iosb);
+    }
+
+    private void writeIosb(long iosb, int status, long information) {
+        io.mm.write(iosb, 4, status);
+        io.mm.write(iosb + 8, 8, information);
+    }
+
+    /** A failed create: the file object has no device and goes (no cleanup, no close), no handle is made. */
+    private Create failed(Handle h, int status, long iosb) {
+        FileObject f = h.file();
+        // The handle was never inserted into the table: its value is the next open's.
+        nextHandle.merge(h.process(), -4L, Long::sum);
+        io.mm.write(f.address + 0x08, 8, 0);
+        io.mm.pool.ExFreePoolWithTag(f.address, TAG_FILE);
+        io.trace.add(Trace.Kind.RETURN, "NtCreateFile returned " + ntspec.ke.NtStatus.name(status) + ": no handle");
+        return new Create(status, null, iosb);
+    }
+
+    /** The FILE_OBJECT and the handle, before the create IRP. */
+    private Handle open(EProcess process, DeviceObject d, int desiredAccess, boolean overlapped) {
         int granted = desiredAccess;
         if ((granted & IoConstants.GENERIC_READ) != 0) granted |= IoConstants.FILE_READ_DATA;
         if ((granted & IoConstants.GENERIC_WRITE) != 0) granted |= IoConstants.FILE_WRITE_DATA;
@@ -43,13 +158,11 @@ public final class IoFile {
         io.mm.write(va + 0x4B, 1, (granted & IoConstants.FILE_WRITE_DATA) != 0 ? 1 : 0);
         io.mm.write(va + 0x50, 4, overlapped ? 0 : FileObject.FO_SYNCHRONOUS_IO);
         new KEvent(io.mm, va + 0x80).initialize(KEvent.SynchronizationEvent, false);
-        new KEvent(io.mm, va + 0x98).initialize(KEvent.NotificationEvent, true);
-        io.device.reference(d);
+        // KeInitializeEvent(&FileObject->Event, NotificationEvent, FALSE): the create signals it.
+        new KEvent(io.mm, va + 0x98).initialize(KEvent.NotificationEvent, false);
         FileObject f = new FileObject(io, va);
         long value = nextHandle.merge(process, 4L, (a, b) -> a + 4);
-        Handle h = new Handle(value, process, f, granted);
-        io.trace.add(Trace.Kind.NOTE, String.format("opened %s for %s as handle %x, ACCESS_MASK 0x%08X", f, process.name, value, granted));
-        return h;
+        return new Handle(value, process, f, granted);
     }
 
     /** True once NtClose removed the handle from its process's table: a later use is STATUS_INVALID_HANDLE. */

@@ -29,7 +29,23 @@ public final class IoStackLocation extends StructView {
             .ptr("Argument3", 0x10, "Void")
             .ptr("Argument4", 0x18, "Void")
             .build();
+    /** IO_SECURITY_CONTEXT (wdm.h), x64: what Parameters.Create.SecurityContext points at. */
+    public static final StructType IO_SECURITY_CONTEXT = StructType.builder("_IO_SECURITY_CONTEXT", 0x18)
+            .ptr("SecurityQos", 0x00, "Void")
+            .ptr("AccessState", 0x08, "Void")
+            .prim("DesiredAccess", 0x10, Prim.ULONG)
+            .prim("FullCreateOptions", 0x14, Prim.ULONG)
+            .build();
+    /** Parameters.Create, x64 (FileAttributes and EaLength are POINTER_ALIGNMENT in wdm.h). */
+    static final StructType CREATE = StructType.builder("<anonymous-tag>", 0x20)
+            .ptr("SecurityContext", 0x00, "_IO_SECURITY_CONTEXT")
+            .prim("Options", 0x08, Prim.ULONG)
+            .prim("FileAttributes", 0x10, Prim.USHORT)
+            .prim("ShareAccess", 0x12, Prim.USHORT)
+            .prim("EaLength", 0x18, Prim.ULONG)
+            .build();
     static final StructType PARAMETERS = StructType.builder("<anonymous-tag>", 0x20)
+            .struct("Create", 0x0, CREATE)
             .struct("Read", 0x0, READ_WRITE)
             .struct("Write", 0x0, READ_WRITE)
             .struct("DeviceIoControl", 0x0, DEVICE_IO_CONTROL)

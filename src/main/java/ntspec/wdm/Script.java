@@ -755,6 +755,24 @@ public final class Script {
             };
         }
         if (target instanceof IoFunc.Request rq) return requestField(rq, name);
+        if (target instanceof ntspec.io.IoFile.Create c) {
+            return switch (name) {
+                case "ReturnValue" -> (long) c.status();
+                case "Handle" -> {
+                    if (c.handle() == null) throw new ScriptException("the open failed (" + NtStatus.name(c.status()) + "): there is no handle");
+                    yield c.handle();
+                }
+                case "IoStatus" -> new TypedRef(IoStatusBlock.TYPE, c.iosb());
+                // CreateFile: INVALID_HANDLE_VALUE and the last error when NtCreateFile fails (kernelbase CreateFileW).
+                case "Win32Result" -> c.handle() != null ? 1L : 0L;
+                case "LastError" -> {
+                    if (c.handle() != null) throw new ScriptException("the open succeeded: a success does not set the last error");
+                    yield (long) ntspec.ke.Win32Error.fromNtStatus(c.status());
+                }
+                default -> throw new ScriptException("an open has no field " + name
+                        + "; fields: ReturnValue (NtCreateFile's status), Handle, IoStatus (.Status, .Information), Win32Result, LastError");
+            };
+        }
         if (target instanceof ntspec.io.Win32.Result g) {
             return switch (name) {
                 case "Win32Result" -> g.result() ? 1L : 0L;

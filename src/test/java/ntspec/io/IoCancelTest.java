@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class IoCancelTest {
     private final TestMachine t = new TestMachine();
     private final IoManager io = t.machine.io;
-    private final Wdm echo = new Wdm(t.machine, "Echo.sys");
+    private final Wdm echo = ntspec.TestMachine.acceptsOpens(new Wdm(t.machine, "Echo.sys"));
     private final DeviceObject device = io.device.IoCreateDevice(echo.DriverObject(), 0, "\\Device\\Echo", FILE_DEVICE_UNKNOWN, 0, false);
     private Irp pending;
     private int cancelIrql = -1;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class IoManagerTest {
     private final TestMachine t = new TestMachine();
     private final IoManager io = t.machine.io;
-    private final Wdm lowDriver = new Wdm(t.machine, "Low.sys");
+    private final Wdm lowDriver = ntspec.TestMachine.acceptsOpens(new Wdm(t.machine, "Low.sys"));
     private final DeviceObject low = io.device.IoCreateDevice(lowDriver.DriverObject(), 0, "\\Device\\Low", FILE_DEVICE_UNKNOWN, 0, false);
     private final List<String> events = new ArrayList<>();
     private Irp seen;
@@ -71,7 +71,7 @@ class IoManagerTest {
 
     @Test
     void attachingStacksDevicesAndTheFileNamesTheOpenedDevice() {
-        Wdm filterDriver = new Wdm(t.machine, "Filter.sys");
+        Wdm filterDriver = ntspec.TestMachine.acceptsOpens(new Wdm(t.machine, "Filter.sys"));
         DeviceObject filter = io.device.IoCreateDevice(filterDriver.DriverObject(), 0, null, FILE_DEVICE_UNKNOWN, 0, false);
         assertThat(io.device.IoAttachDeviceToDeviceStack(filter, low)).isEqualTo(low);
         assertThat(low.AttachedDevice()).isEqualTo(filter);
@@ -183,7 +183,7 @@ class IoManagerTest {
         DeviceObject[] devs = new DeviceObject[n];
         devs[0] = low;
         for (int i = 1; i < n; i++) {
-            Wdm w = new Wdm(t.machine, "F" + i + ".sys");
+            Wdm w = ntspec.TestMachine.acceptsOpens(new Wdm(t.machine, "F" + i + ".sys"));
             devs[i] = io.device.IoCreateDevice(w.DriverObject(), 0, null, FILE_DEVICE_UNKNOWN, 0, false);
             io.device.IoAttachDeviceToDeviceStack(devs[i], devs[i - 1]);
             int level = i;
@@ -250,7 +250,7 @@ class IoManagerTest {
     @Test
     void withoutACompletionRoutinePendingReturnedIsPropagatedToTheLocationAbove() {
         Irp irp = io.irp.IoAllocateIrp(2, false);
-        Wdm w = new Wdm(t.machine, "Skip.sys");
+        Wdm w = ntspec.TestMachine.acceptsOpens(new Wdm(t.machine, "Skip.sys"));
         DeviceObject top = io.device.IoCreateDevice(w.DriverObject(), 0, null, FILE_DEVICE_UNKNOWN, 0, false);
         io.device.IoAttachDeviceToDeviceStack(top, low);
         IoCompletionRoutine routine = (dd, pp, ctx) -> {
@@ -351,7 +351,7 @@ class IoManagerTest {
     void servicesAnswerInsufficientResourcesWhenNoIrpCanBeAllocated() {
         TestMachine small = new TestMachine(ntspec.Machine.Config.defaults().withPhysicalMemory(8L << 20).withPagingFile(8L << 20));
         IoManager sio = small.machine.io;
-        Wdm driver = new Wdm(small.machine, "Buf.sys");
+        Wdm driver = ntspec.TestMachine.acceptsOpens(new Wdm(small.machine, "Buf.sys"));
         DeviceObject dev = sio.device.IoCreateDevice(driver.DriverObject(), 0, "\\Device\\Buf", FILE_DEVICE_UNKNOWN, 0, false);
         dev.setFlags(dev.Flags() | DO_BUFFERED_IO);
         Handle h = sio.file.open(small.app, "\\Device\\Buf", GENERIC_READ | GENERIC_WRITE, false);

@@ -178,11 +178,33 @@ public final class IoSteps {
 
     @Given("^\"([^\"]+)\" opens \"([^\"]+)\"( overlapped)?(?: for (.+?))? as (\\w+)$")
     public void opens(String process, String device, String overlapped, String access, String var) {
+        if (machine().io.device.named(device) == null) {
+            throw new IllegalArgumentException("no device named " + device + "; devices: " + machine().io.device.namespace().keySet());
+        }
+        ntspec.io.IoFile.Create c = create(process, device, overlapped, access);
+        if (c == null) return; // the machine stopped: the scenario's Then steps say how
+        if (c.handle() == null) {
+            throw new AssertionError("opening " + device + " failed: NtCreateFile returned " + ntspec.ke.NtStatus.name(c.status())
+                    + " (its driver's IRP_MJ_CREATE); to look at a failing open, write '\"" + process + "\" tries to open \"" + device + "\" as o'");
+        }
+        world.names.put(var, c.handle());
+    }
+
+    @When("^\"([^\"]+)\" tries to open \"([^\"]+)\"( overlapped)?(?: for (.+?))? as (\\w+)$")
+    public void triesToOpen(String process, String device, String overlapped, String access, String var) {
+        ntspec.io.IoFile.Create c = create(process, device, overlapped, access);
+        if (c != null) world.names.put(var, c);
+    }
+
+    /** NtCreateFile from the process's thread, with a status block in its memory (0xCC, as a stack is). */
+    private ntspec.io.IoFile.Create create(String process, String device, String overlapped, String access) {
         EProcess p = world.process(process);
         int desired = access == null ? IoConstants.GENERIC_READ | IoConstants.GENERIC_WRITE : (int) world.script().evaluateLong(access);
-        Handle h = machine().io.file.open(p, device, desired, overlapped != null);
-        if (h == null) throw new IllegalArgumentException("no device named " + device + "; devices: " + machine().io.device.namespace().keySet());
-        world.names.put(var, h);
+        runAs(process);
+        long iosb = newIosb(p);
+        ntspec.io.IoFile.Create[] c = new ntspec.io.IoFile.Create[1];
+        world.act(() -> c[0] = machine().io.file.NtCreateFile(p, device, desired, overlapped != null, iosb));
+        return c[0];
     }
 
     /** A fresh IO_STATUS_BLOCK in the caller's memory, filled with 0xCC as an uninitialised stack is. */
