@@ -373,4 +373,31 @@ class IoManagerTest {
         assertThat(NtStatus.name(ioctl.returnValue())).isEqualTo("STATUS_INSUFFICIENT_RESOURCES");
         assertThat(small.machine.isHalted()).isFalse();
     }
+
+    @Test
+    void openingSendsCreateAndAFailedCreateLeavesNoHandle() {
+        int[] seenFlags = {0};
+        int[] seenMode = {-1};
+        lowDriver.setDispatch(IRP_MJ_CREATE, (d, irp) -> {
+            seenFlags[0] = irp.Flags();
+            seenMode[0] = irp.RequestorMode();
+            irp.IoStatus.setStatus(NtStatus.STATUS_ACCESS_DENIED);
+            io.irp.IoCompleteRequest(irp, IO_NO_INCREMENT);
+            return NtStatus.STATUS_ACCESS_DENIED;
+        });
+        long iosb = t.allocate(0x1000, Protection.PAGE_READWRITE);
+        IoFile.Create c = io.file.NtCreateFile(t.app, "\\Device\\Low", GENERIC_READ, false, iosb);
+        assertThat(c.status()).isEqualTo(NtStatus.STATUS_ACCESS_DENIED);
+        assertThat(c.handle()).isNull();
+        assertThat(seenFlags[0] & (IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API | IRP_DEFER_IO_COMPLETION))
+                .isEqualTo(IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API | IRP_DEFER_IO_COMPLETION);
+        assertThat(seenMode[0]).isEqualTo(ntspec.mm.MdlRoutines.UserMode);
+        assertThat(t.machine.mm.read(iosb, 4)).as("an error leaves the caller's status block alone").isZero();
+        TestMachine.acceptsOpens(lowDriver);
+        IoFile.Create ok = io.file.NtCreateFile(t.app, "\\Device\\Low", GENERIC_READ, false, iosb);
+        assertThat(ok.handle()).isNotNull();
+        assertThat(ok.handle().value()).as("the failed open took no handle value").isEqualTo(4);
+        assertThat(io.file.NtCreateFile(t.app, "\\Device\\Nothing", GENERIC_READ, false, 0).status())
+                .isEqualTo(NtStatus.STATUS_OBJECT_NAME_NOT_FOUND);
+    }
 }
