@@ -87,6 +87,20 @@ final class Harness {
         }
     }
 
+    /** A range MmAllocateMappingAddress reserved, and the MDL mapped into it (0 when none). */
+    static final class Reserved {
+        final long address;
+        long mdl;
+        boolean freed;
+
+        Reserved(long address) {
+            this.address = address;
+        }
+    }
+
+    /** The pool tag the harness reserves mapping ranges with. */
+    static final int RESERVE_TAG = 0x7A7A7546;
+
     final Machine machine;
     final Wdm w;
     final Debugger dbg;
@@ -95,6 +109,8 @@ final class Harness {
     final List<MdlRec> mdls = new ArrayList<>();
     final List<Obj> pools = new ArrayList<>();
     final List<Obj> irps = new ArrayList<>();
+    final List<Reserved> reserved = new ArrayList<>();
+    final List<Obj> contiguous = new ArrayList<>();
     final DeviceObject device;
     /** Locks the calls took and have not given back, per page (the MDLs' doing, leaks included). */
     final Map<Long, Integer> locks = new HashMap<>();
@@ -242,6 +258,16 @@ final class Harness {
         return address(p, live, stale);
     }
 
+    /** The reserved range a reserved mapping still maps mdl into, or null. */
+    Reserved reservedMapping(long mdl) {
+        for (Reserved r : reserved) if (!r.freed && r.mdl != 0 && r.mdl == mdl) return r;
+        return null;
+    }
+
+    long contiguousAddress(Pick p) {
+        return objectAddress(p, contiguous);
+    }
+
     long poolAddress(Pick p) {
         return objectAddress(p, pools);
     }
@@ -374,6 +400,17 @@ final class Harness {
         var k = machine.kernel;
         k.setIrql(0);
         reconcile();
+        for (Reserved r : reserved) {
+            if (r.freed || halted()) continue;
+            if (r.mdl != 0) driver(() -> w.MmUnmapReservedMapping(r.address, RESERVE_TAG, machine.mm.mdl.at(r.mdl)));
+            driver(() -> w.MmFreeMappingAddress(r.address, RESERVE_TAG));
+            r.mdl = 0;
+            r.freed = true;
+        }
+        for (Obj o : contiguous) {
+            if (!o.freed) driver(() -> w.MmFreeContiguousMemory(o.address));
+            o.freed = true;
+        }
         for (MdlRec m : mdls) {
             if (m.freed || halted() || poolFreed(m.address)) continue;
             Integer flags = flags(m.address);

@@ -148,6 +148,12 @@ class RandomDdiSequencesTest {
                 net.jqwik.api.Tuple.of(3, Combinators.combine(small(), b, b).as(Step.AllocIrp::new)),
                 net.jqwik.api.Tuple.of(2, pick().map(Step.SendIrp::new)),
                 net.jqwik.api.Tuple.of(2, Combinators.combine(pick(), b).as(Step.CompleteIrp::new)),
-                net.jqwik.api.Tuple.of(2, pick().map(Step.FreeIrp::new)));
+                net.jqwik.api.Tuple.of(2, pick().map(Step.FreeIrp::new)),
+                net.jqwik.api.Tuple.of(2, small().map(Step.ReserveMapping::new)),
+                net.jqwik.api.Tuple.of(3, Combinators.combine(small(), pick()).as(Step.MapReserved::new)),
+                net.jqwik.api.Tuple.of(2, small().map(Step.UnmapReserved::new)),
+                net.jqwik.api.Tuple.of(1, small().map(Step.FreeReserved::new)),
+                net.jqwik.api.Tuple.of(2, small().map(Step.AllocContiguous::new)),
+                net.jqwik.api.Tuple.of(1, pick().map(Step.FreeContiguous::new)));
     }
 }

@@ -137,6 +137,7 @@ sealed interface Step {
             MdlRec r = h.lastMdlAt(m);
             if (r != null && r.unrecordedMapping) h.undetected = "MmUnlockPages with a second kernel mapping left";
             if (r != null && r.userVa != 0 && !r.pages) h.undetected = "MmUnlockPages with a user mapping left";
+            if (h.reservedMapping(m) != null) h.undetected = "MmUnlockPages of an MDL a reserved mapping still maps";
             h.driver(() -> h.w.MmUnlockPages(h.machine.mm.mdl.at(m)));
             if (!h.halted() && before != null) h.unlockedBy(before);
         }
@@ -263,6 +264,7 @@ sealed interface Step {
             // the process keeps a mapping of free pages, which nothing checks.
             if (r != null && r.userVa != 0) h.undetected = "MmFreePagesFromMdl with a user mapping left";
             if (r != null && r.unrecordedMapping) h.undetected = "MmFreePagesFromMdl with a second kernel mapping left";
+            if (h.reservedMapping(m) != null) h.undetected = "MmFreePagesFromMdl of an MDL a reserved mapping still maps";
             // An MDL MmAllocatePagesForMdlEx did not make: pages it describes that came from there
             // (a partial MDL of them) are freed under their owner, unchecked.
             if (r == null || !r.pages || r.othersPages) h.undetected = "MmFreePagesFromMdl of an MDL MmAllocatePagesForMdlEx did not make";
@@ -306,6 +308,7 @@ sealed interface Step {
                     || (f & (Mdl.MDL_MAPPED_TO_SYSTEM_VA | Mdl.MDL_PARTIAL)) == Mdl.MDL_MAPPED_TO_SYSTEM_VA || r.userVa != 0))) {
                 h.leaked = true;
             }
+            if (h.reservedMapping(m) != null) h.leaked = true;
             boolean pages = r != null && r.pages;
             h.driver(() -> {
                 if (pages) h.w.ExFreePool(m);
@@ -497,6 +500,102 @@ sealed interface Step {
 
         public String toString() {
             return "IoFreeIrp(" + irp + ")";
+        }
+    }
+
+    /** MmAllocateMappingAddress of 0 to 5 pages (0 is the misuse SYSTEM_PTE_MISUSE 0x100 reports). */
+    record ReserveMapping(int pages) implements Step {
+        public void apply(Harness h) {
+            long[] va = {0};
+            h.driver(() -> va[0] = h.w.MmAllocateMappingAddress((long) Math.floorMod(pages, 6) << 12, Harness.RESERVE_TAG));
+            if (va[0] != 0) h.reserved.add(new Harness.Reserved(va[0]));
+        }
+
+        public String toString() {
+            return "MmAllocateMappingAddress(" + Math.floorMod(pages, 6) + " pages, 'Fuzz')";
+        }
+    }
+
+    /**
+     * MmMapLockedPagesWithReservedMapping of a live MDL that describes locked pages (one that does
+     * not maps whatever its PFN array holds, which nothing checks: not generated) into a live
+     * reserved range; a range already mapped is SYSTEM_PTE_MISUSE 0x107, an MDL larger than the
+     * range is NULL.
+     */
+    record MapReserved(int range, Pick mdl) implements Step {
+        public void apply(Harness h) {
+            Harness.Reserved r = Harness.pick(h.reserved, range, x -> !x.freed, true);
+            if (r == null) throw new Harness.NothingToPick();
+            if (mdl.kind() != Harness.Kind.LIVE) return;
+            long m = h.mdlAddress(mdl);
+            Integer f = m == 0 ? null : h.flags(m);
+            if (f == null || (f & Mdl.MDL_PAGES_LOCKED) == 0) return;
+            long[] va = {0};
+            h.driver(() -> va[0] = h.w.MmMapLockedPagesWithReservedMapping(r.address, Harness.RESERVE_TAG, h.machine.mm.mdl.at(m), MmCached));
+            if (va[0] != 0) r.mdl = m;
+        }
+
+        public String toString() {
+            return "MmMapLockedPagesWithReservedMapping(reserved#" + range + ", " + mdl + ")";
+        }
+    }
+
+    /** MmUnmapReservedMapping of a live range with the MDL mapped there (an empty range is SYSTEM_PTE_MISUSE 0x109). */
+    record UnmapReserved(int range) implements Step {
+        public void apply(Harness h) {
+            Harness.Reserved r = Harness.pick(h.reserved, range, x -> !x.freed, true);
+            if (r == null) throw new Harness.NothingToPick();
+            long m = r.mdl;
+            h.driver(() -> h.w.MmUnmapReservedMapping(r.address, Harness.RESERVE_TAG, h.machine.mm.mdl.at(m)));
+            if (!h.halted()) r.mdl = 0;
+        }
+
+        public String toString() {
+            return "MmUnmapReservedMapping(reserved#" + range + ")";
+        }
+    }
+
+    /** MmFreeMappingAddress of a live range (one still mapped is SYSTEM_PTE_MISUSE 0x103). */
+    record FreeReserved(int range) implements Step {
+        public void apply(Harness h) {
+            Harness.Reserved r = Harness.pick(h.reserved, range, x -> !x.freed, true);
+            if (r == null) throw new Harness.NothingToPick();
+            h.driver(() -> h.w.MmFreeMappingAddress(r.address, Harness.RESERVE_TAG));
+            if (!h.halted()) r.freed = true;
+        }
+
+        public String toString() {
+            return "MmFreeMappingAddress(reserved#" + range + ")";
+        }
+    }
+
+    /** MmAllocateContiguousMemory of 1 to 8 pages anywhere below 4 GiB. */
+    record AllocContiguous(int pages) implements Step {
+        public void apply(Harness h) {
+            long[] va = {0};
+            h.driver(() -> va[0] = h.w.MmAllocateContiguousMemory((long) (Math.floorMod(pages, 8) + 1) << 12, 0xFFFFFFFFL));
+            if (va[0] != 0) h.contiguous.add(new Obj(va[0]));
+        }
+
+        public String toString() {
+            return "MmAllocateContiguousMemory(" + (Math.floorMod(pages, 8) + 1) + " pages)";
+        }
+    }
+
+    /**
+     * MmFreeContiguousMemory; a pointer that is not an allocation's start is BAD_POOL_CALLER 0x60,
+     * but a stale one whose frames another allocation now starts at frees that one, unchecked.
+     */
+    record FreeContiguous(Pick p) implements Step {
+        public void apply(Harness h) {
+            long a = h.contiguousAddress(p);
+            if (p.kind() == Harness.Kind.STALE) h.undetected = "MmFreeContiguousMemory of a stale address";
+            h.driver(() -> h.w.MmFreeContiguousMemory(a));
+            if (!h.halted()) for (Obj o : h.contiguous) if (o.address == a) o.freed = true;
+        }
+
+        public String toString() {
+            return "MmFreeContiguousMemory(" + p + ")";
         }
     }
 }
