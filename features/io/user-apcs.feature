@@ -240,3 +240,39 @@ Feature: User APCs and alertable waits: ReadFileEx's completion routine, QueueUs
     When "app" calls ReadFileEx(h, out, 0x10, NULL, OnRead) as r
     Then r->Win32Result is FALSE
     And r->LastError is ERROR_INVALID_PARAMETER
+
+  @ddi:KeWaitForSingleObject
+  Scenario: a dispatch routine that waits alertably in UserMode gets STATUS_USER_APC; the APC runs as the service returns
+    Given "app" has an APCProc "OnApc":
+      | calls++ |
+    And "Echo.sys" handles IRP_MJ_WRITE with:
+      | ev = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(KEVENT), 'tvEK')    |
+      | KeInitializeEvent(ev, NotificationEvent, FALSE)                       |
+      | waited = KeWaitForSingleObject(ev, UserRequest, UserMode, TRUE, NULL) |
+      | callsDuringWait = calls                                               |
+      | Irp->IoStatus.Status = waited                                         |
+      | IoCompleteRequest(Irp, IO_NO_INCREMENT)                               |
+      | return waited                                                         |
+    When "app" calls QueueUserAPC(OnApc, GetCurrentThread(), 1) as q
+    And "app" calls WriteFile(h, out, 4) as r
+    Then these hold:
+      | expression      | value           |
+      | waited          | STATUS_USER_APC |
+      | callsDuringWait | 0               |
+      | calls           | 1               |
+      | r->ReturnValue  | STATUS_USER_APC |
+
+  Scenario: an APC queued to another thread runs in that thread's alertable wait, not in the caller's
+    Given "app" starts a thread "worker"
+    And "app" has an APCProc "OnApc":
+      | calls++                      |
+      | ranIn = KeGetCurrentThread() |
+    When "app" calls QueueUserAPC(OnApc, worker, 1) as q
+    And "app" calls SleepEx(0, TRUE) as s
+    Then s->ReturnValue is 0
+    And calls is 0
+    When "worker" calls SleepEx(0, TRUE) as s2
+    And the driver calls workerThread = KeGetCurrentThread()
+    Then s2->ReturnValue is WAIT_IO_COMPLETION
+    And calls is 1
+    And ranIn is workerThread

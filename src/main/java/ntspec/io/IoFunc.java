@@ -197,7 +197,11 @@ public final class IoFunc {
         io.irp.IoFreeIrp(irp);
     }
 
-    /** Runs a system service as nt's code, with the service's exception frame at the base. */
+    /**
+     * Runs a system service as nt's code, with the service's exception frame at the base; on its
+     * way back to user mode the thread runs the user APCs an alertable wait inside it let pend
+     * (a driver's KeWaitForSingleObject(..., UserMode, TRUE, ...)).
+     */
     private Request service(String name, java.util.function.Supplier<Request> body) {
         io.kernel.ensureRunning();
         Request[] r = new Request[1];
@@ -207,6 +211,7 @@ public final class IoFunc {
         } finally {
             io.kernel.leave(ip);
         }
+        io.kernel.deliverUserApcs();
         return r[0];
     }
 
