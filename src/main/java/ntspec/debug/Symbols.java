@@ -26,7 +26,8 @@ public final class Symbols {
         for (StructType t : new StructType[] {Mdl.TYPE, Irp.TYPE, IoStackLocation.TYPE, IoStatusBlock.TYPE, DeviceObject.TYPE,
             DeviceObject.DEVOBJ_EXTENSION, DriverObject.TYPE, DriverObject.UNICODE_STRING, FileObject.TYPE, KEvent.TYPE,
             KEvent.DISPATCHER_HEADER, ntspec.io.Win32.OVERLAPPED, IoStackLocation.IO_SECURITY_CONTEXT, EProcess.TYPE, KProcess.KPROCESS, KThread.ETHREAD, KThread.KTHREAD, KThread.KAPC_STATE,
-            Irp.LIST_ENTRY, ntspec.io.IoCsq.TYPE, ntspec.io.IoCsq.IRP_CONTEXT}) {
+            Irp.LIST_ENTRY, ntspec.io.IoCsq.TYPE, ntspec.io.IoCsq.IRP_CONTEXT, ntspec.ke.KQueue.TYPE, KThread.KAPC,
+            FileObject.IO_COMPLETION_CONTEXT, ntspec.io.IoCompletion.MINI_PACKET}) {
             m.put(t.name(), t);
         }
         TYPES = Collections.unmodifiableMap(m);

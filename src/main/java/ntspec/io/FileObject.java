@@ -8,7 +8,8 @@ import ntspec.nt.StructView;
 /**
  * FILE_OBJECT (x64, 0xD8 bytes): DeviceObject +0x08 (the device that was opened, not the top of
  * its stack), FinalStatus +0x38, Flags +0x50 (FO_SYNCHRONOUS_IO for a handle opened without
- * FILE_FLAG_OVERLAPPED), Event +0x98.
+ * FILE_FLAG_OVERLAPPED), Event +0x98, CompletionContext +0xB0 (the IO_COMPLETION_CONTEXT that
+ * associates the file with a completion port: Port +0x0, Key +0x8, as wdm.h declares it).
  */
 public final class FileObject extends StructView {
     public static final short IO_TYPE_FILE = 5;
@@ -16,6 +17,20 @@ public final class FileObject extends StructView {
     public static final int FO_SYNCHRONOUS_IO = 0x2;
     /** FO_CLEANUP_COMPLETE: IRP_MJ_CLEANUP was sent for the last handle. */
     public static final int FO_CLEANUP_COMPLETE = 0x4000;
+    /**
+     * wdm.h's FO_SKIP_COMPLETION_PORT, FO_SKIP_SET_EVENT, FO_SKIP_SET_FAST_IO: what
+     * FileIoCompletionNotificationInformation sets for FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
+     * FILE_SKIP_SET_EVENT_ON_HANDLE and FILE_SKIP_SET_USER_EVENT_ON_FAST_IO.
+     */
+    public static final int FO_SKIP_COMPLETION_PORT = 0x02000000;
+    public static final int FO_SKIP_SET_EVENT = 0x04000000;
+    public static final int FO_SKIP_SET_FAST_IO = 0x08000000;
+    public static final int COMPLETION_CONTEXT = 0xB0;
+    /** IO_COMPLETION_CONTEXT (wdm.h, x64). */
+    public static final StructType IO_COMPLETION_CONTEXT = StructType.builder("_IO_COMPLETION_CONTEXT", 0x10)
+            .ptr("Port", 0x0, "_KQUEUE")
+            .ptr("Key", 0x8, "Void")
+            .build();
     public static final StructType TYPE = StructType.builder("_FILE_OBJECT", SIZE)
             .prim("Type", 0x00, Prim.SHORT)
             .prim("Size", 0x02, Prim.SHORT)
@@ -32,6 +47,7 @@ public final class FileObject extends StructView {
             .prim("CurrentByteOffset", 0x68, Prim.LONG64)
             .struct("Lock", 0x80, KEvent.TYPE)
             .struct("Event", 0x98, KEvent.TYPE)
+            .ptr("CompletionContext", COMPLETION_CONTEXT, "_IO_COMPLETION_CONTEXT")
             .build();
 
     private final IoManager io;
@@ -62,6 +78,19 @@ public final class FileObject extends StructView {
 
     public int Flags() {
         return s32(0x50);
+    }
+
+    void setFlags(int flags) {
+        write(0x50, 4, flags);
+    }
+
+    /** FileObject->CompletionContext: the IO_COMPLETION_CONTEXT's address, or 0. */
+    public long CompletionContext() {
+        return u64(COMPLETION_CONTEXT);
+    }
+
+    void setCompletionContext(long context) {
+        write(COMPLETION_CONTEXT, 8, context);
     }
 
     public boolean isSynchronous() {

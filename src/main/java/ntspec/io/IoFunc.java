@@ -120,6 +120,13 @@ public final class IoFunc {
         boolean overlapped = !r.synchronous();
         IoStatusBlockView iosb = r.IoStatus();
         Long information = iosb == null ? null : iosb.Information;
+        if (r.api.endsWith("FileEx")) {
+            // ReadFileEx / WriteFileEx: TRUE for STATUS_PENDING and STATUS_SUCCESS (Wine's kernelbase);
+            // the count goes to the completion routine, not to the caller.
+            boolean ok = status == NtStatus.STATUS_PENDING || status == NtStatus.STATUS_SUCCESS;
+            return new Win32View(ok, ok ? null : ntspec.ke.Win32Error.fromNtStatus(status), null,
+                    r.api + " returns no byte count: its completion routine receives it");
+        }
         if (r.api.equals("DeviceIoControl")) {
             boolean error = (status >>> 30) == 3;
             Long returned = error || status == NtStatus.STATUS_PENDING ? null : information;
@@ -160,9 +167,13 @@ public final class IoFunc {
     }
 
     /** A threaded IRP for a user request; null when none can be allocated. */
-    private Irp newRequestIrp(DeviceObject device, Handle handle, long iosb, KEvent event, int requestorMode) {
+    private Irp newRequestIrp(DeviceObject device, Handle handle, long iosb, KEvent event, int requestorMode, long apcRoutine,
+                              long apcContext) {
         Irp irp = io.irp.IoAllocateIrp(device.StackSize(), true);
         if (irp == null) return null;
+        // Irp->Overlay.AsynchronousParameters.UserApcRoutine / UserApcContext.
+        io.mm.write(irp.address + 0x58, 8, apcRoutine);
+        io.mm.write(irp.address + 0x60, 8, apcContext);
         irp.setUserIosb(iosb);
         irp.setUserEvent(event);
         irp.setRequestorMode(requestorMode);
@@ -186,7 +197,11 @@ public final class IoFunc {
         io.irp.IoFreeIrp(irp);
     }
 
-    /** Runs a system service as nt's code, with the service's exception frame at the base. */
+    /**
+     * Runs a system service as nt's code, with the service's exception frame at the base; on its
+     * way back to user mode the thread runs the user APCs an alertable wait inside it let pend
+     * (a driver's KeWaitForSingleObject(..., UserMode, TRUE, ...)).
+     */
     private Request service(String name, java.util.function.Supplier<Request> body) {
         io.kernel.ensureRunning();
         Request[] r = new Request[1];
@@ -196,6 +211,7 @@ public final class IoFunc {
         } finally {
             io.kernel.leave(ip);
         }
+        io.kernel.deliverUserApcs();
         return r[0];
     }
 
@@ -205,12 +221,31 @@ public final class IoFunc {
      */
     public Request NtDeviceIoControlFile(Handle handle, KEvent event, long iosb, int ioControlCode, long inputBuffer,
                                          long inputBufferLength, long outputBuffer, long outputBufferLength) {
-        return service("NtDeviceIoControlFile", () -> deviceIoControl(handle, event, iosb, ioControlCode, inputBuffer,
-                inputBufferLength, outputBuffer, outputBufferLength));
+        return NtDeviceIoControlFile(handle, event, 0, 0, iosb, ioControlCode, inputBuffer, inputBufferLength, outputBuffer, outputBufferLength);
     }
 
-    private Request deviceIoControl(Handle handle, KEvent event, long iosb, int ioControlCode, long inputBuffer,
-                                    long inputBufferLength, long outputBuffer, long outputBufferLength) {
+    /**
+     * The same with the ApcRoutine and ApcContext: a user APC routine stage 2 queues to the
+     * requesting thread, and the context it receives -- or, without a routine, the value a
+     * completion packet carries to the file's port (kernel32 passes the OVERLAPPED).
+     */
+    public Request NtDeviceIoControlFile(Handle handle, KEvent event, long apcRoutine, long apcContext, long iosb, int ioControlCode,
+                                         long inputBuffer, long inputBufferLength, long outputBuffer, long outputBufferLength) {
+        return service("NtDeviceIoControlFile", () -> deviceIoControl(handle, event, apcRoutine, apcContext, iosb, ioControlCode,
+                inputBuffer, inputBufferLength, outputBuffer, outputBufferLength));
+    }
+
+    /**
+     * A user APC routine for a file object with a completion port is STATUS_INVALID_PARAMETER, before
+     * any IRP (Wine's server, create_async: https://gitlab.winehq.org/wine/wine/-/blob/master/server/async.c;
+     * a handle bound to a port cannot also complete through ReadFileEx's APC).
+     */
+    private static boolean apcWithPort(FileObject file, long apcRoutine) {
+        return apcRoutine != 0 && file.CompletionContext() != 0;
+    }
+
+    private Request deviceIoControl(Handle handle, KEvent event, long apcRoutine, long apcContext, long iosb, int ioControlCode,
+                                    long inputBuffer, long inputBufferLength, long outputBuffer, long outputBufferLength) {
         int previousMode = MdlRoutines.UserMode;
         int method = ioControlCode & 3;
         FileObject file = handle.file();
@@ -219,6 +254,7 @@ public final class IoFunc {
         long[] lengths = {inputBufferLength & 0xFFFFFFFFL, outputBufferLength & 0xFFFFFFFFL};
         Request req = new Request(handle, iosb, event, 0);
         if (io.file.isClosed(handle)) return early(req, NtStatus.STATUS_INVALID_HANDLE);
+        if (apcWithPort(file, apcRoutine)) return early(req, NtStatus.STATUS_INVALID_PARAMETER);
         // Step 2: probes, in one __try.
         int[] caught = {0};
         io.kernel.tryExcept(() -> {
@@ -239,7 +275,7 @@ public final class IoFunc {
         if (event != null) event.reset();
         file.Event().reset();
         DeviceObject device = io.file.IoGetRelatedDeviceObject(file);
-        Irp irp = newRequestIrp(device, handle, iosb, event, previousMode);
+        Irp irp = newRequestIrp(device, handle, iosb, event, previousMode, apcRoutine, apcContext);
         if (irp == null) return early(req, NtStatus.STATUS_INSUFFICIENT_RESOURCES);
         IoStackLocation sp = io.irp.IoGetNextIrpStackLocation(irp);
         sp.setMajorFunction(IRP_MJ_DEVICE_CONTROL);
@@ -325,18 +361,27 @@ public final class IoFunc {
 
     /** The same with a ByteOffset (null: none, the file's current position, which this machine does not keep). */
     public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length, Long byteOffset) {
-        Request r = service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, iosb, buffer, length, byteOffset));
+        return NtReadWriteFile(read, handle, event, 0, 0, iosb, buffer, length, byteOffset);
+    }
+
+    /** The same with the ApcRoutine and ApcContext (see {@link #NtDeviceIoControlFile}). */
+    public Request NtReadWriteFile(boolean read, Handle handle, KEvent event, long apcRoutine, long apcContext, long iosb, long buffer,
+                                   long length, Long byteOffset) {
+        Request r = service(read ? "NtReadFile" : "NtWriteFile", () -> readWrite(read, handle, event, apcRoutine, apcContext, iosb, buffer,
+                length, byteOffset));
         if (r != null) r.api = read ? "ReadFile" : "WriteFile";
         return r;
     }
 
-    private Request readWrite(boolean read, Handle handle, KEvent event, long iosb, long buffer, long length, Long byteOffset) {
+    private Request readWrite(boolean read, Handle handle, KEvent event, long apcRoutine, long apcContext, long iosb, long buffer,
+                              long length, Long byteOffset) {
         int previousMode = MdlRoutines.UserMode;
         long len = length & 0xFFFFFFFFL;
         FileObject file = handle.file();
         io.trace.add(Trace.Kind.DDI, String.format("%s(%s, %s, 0x%X)", read ? "NtReadFile" : "NtWriteFile", file, Trace.hex(buffer), len));
         Request req = new Request(handle, iosb, event, 0);
         if (io.file.isClosed(handle)) return early(req, NtStatus.STATUS_INVALID_HANDLE);
+        if (apcWithPort(file, apcRoutine)) return early(req, NtStatus.STATUS_INVALID_PARAMETER);
         int[] caught = {0};
         io.kernel.tryExcept(() -> {
             io.mm.mdl.ProbeForWrite(iosb, 16, 4);
@@ -349,7 +394,7 @@ public final class IoFunc {
         if (event != null) event.reset();
         file.Event().reset();
         DeviceObject device = io.file.IoGetRelatedDeviceObject(file);
-        Irp irp = newRequestIrp(device, handle, iosb, event, previousMode);
+        Irp irp = newRequestIrp(device, handle, iosb, event, previousMode, apcRoutine, apcContext);
         if (irp == null) return early(req, NtStatus.STATUS_INSUFFICIENT_RESOURCES);
         IoStackLocation sp = io.irp.IoGetNextIrpStackLocation(irp);
         sp.setMajorFunction(read ? IRP_MJ_READ : IRP_MJ_WRITE);

@@ -31,6 +31,7 @@ public final class IoIrp {
     private final long invalidDeviceRequest;
     private final long unloadSafeCompletion;
     private final long completeRequestRoutine;
+    private final long freeIrpKernelApc;
 
     IoIrp(IoManager io) {
         this.io = io;
@@ -45,6 +46,8 @@ public final class IoIrp {
         IoCompletionRoutine unloadSafe = this::IopUnloadSafeCompletion;
         this.unloadSafeCompletion = k.registerRoutine(k.nt(), "IopUnloadSafeCompletion", unloadSafe);
         this.completeRequestRoutine = k.nt().routine("IopCompleteRequest");
+        Kernel.ApcKernelRoutine freeIrp = apc -> IoFreeIrp(new Irp(io, apc - 0x78));
+        this.freeIrpKernelApc = k.registerRoutine(k.nt(), "IopFreeIrpKernelApc", freeIrp);
     }
 
     long invalidDeviceRequestAddress() {
@@ -436,14 +439,57 @@ public final class IoIrp {
                 if (file != null && !synchronousApi) file.setFinalStatus(status);
             } else if (file != null) {
                 file.setFinalStatus(status);
-                file.Event().set();
+                if ((file.Flags() & FileObject.FO_SKIP_SET_EVENT) != 0 && !synchronous) {
+                    io.trace.add(Trace.Kind.NOTE, "FO_SKIP_SET_EVENT: the file object's event is not set");
+                } else {
+                    file.Event().set();
+                }
             }
+            io.cancel.IopUnQueueIrpFromThread(irp);
+            userApcOrPacket(irp, file, status, pending);
+            return;
         } else if (pending && file != null) {
             // A synchronous waiter must wake: FinalStatus and the file's event, but no IOSB.
             file.setFinalStatus(status);
             file.Event().set();
         }
         io.cancel.IopUnQueueIrpFromThread(irp);
+        IoFreeIrp(irp);
+    }
+
+    /**
+     * The end of stage 2 for a request whose IOSB was written (IopCompleteRequest, ReactOS irp.c and
+     * the WRK): with a user APC routine (the ApcRoutine of NtReadFile / NtDeviceIoControlFile, which
+     * ReadFileEx passes), a user APC to the requesting thread in the IRP's own Tail.Apc --
+     * KernelRoutine IopFreeIrpKernelApc (which frees the IRP), NormalRoutine the ApcRoutine,
+     * NormalContext the ApcContext, SystemArgument1 the UserIosb, ApcMode the RequestorMode; else,
+     * when the file object has a completion port and the ApcContext is not NULL (kernel32 passes the
+     * OVERLAPPED), the IRP goes to the port as its completion packet -- except that
+     * FO_SKIP_COMPLETION_PORT (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) keeps back the packet of a
+     * request that did not pend and whose status is NT_SUCCESS: Windows 8 and later, as Wine's
+     * ntoskrnl tests show against Windows, still queue one for a non-pending warning such as
+     * STATUS_BUFFER_OVERFLOW (Windows 7 skipped every non-error; Wine's server skips every
+     * non-pending completion: https://gitlab.winehq.org/wine/wine/-/blob/master/dlls/ntoskrnl.exe/tests/ntoskrnl.c,
+     * https://gitlab.winehq.org/wine/wine/-/blob/master/server/async.c); otherwise the IRP is freed.
+     */
+    private void userApcOrPacket(Irp irp, FileObject file, int status, boolean pending) {
+        long apcRoutine = io.mm.read(irp.address + 0x58, 8);
+        long apcContext = io.mm.read(irp.address + 0x60, 8);
+        long context = file == null ? 0 : file.CompletionContext();
+        if (apcRoutine != 0) {
+            KThread requester = io.kernel.currentThread();
+            io.kernel.KeInsertQueueUserApc(requester, irp.address + 0x78, freeIrpKernelApc, apcRoutine, apcContext, irp.UserIosb(), 0);
+            return;
+        }
+        if (context != 0 && apcContext != 0) {
+            boolean skip = (file.Flags() & FileObject.FO_SKIP_COMPLETION_PORT) != 0 && !pending && NtStatus.NT_SUCCESS(status);
+            if (!skip) {
+                io.completion.queueIrp(irp, context);
+                return;
+            }
+            io.trace.add(Trace.Kind.NOTE, "FO_SKIP_COMPLETION_PORT: " + irp + " completed without pending with " + NtStatus.name(status)
+                    + ": no completion packet");
+        }
         IoFreeIrp(irp);
     }
 

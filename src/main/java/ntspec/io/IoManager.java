@@ -33,6 +33,8 @@ public final class IoManager {
     public final ntspec.nt.ListEntries lists;
     public final IoCancel cancel;
     public final IoCsq csq;
+    /** I/O completion ports. */
+    public final IoCompletion completion;
 
     public IoManager(Kernel kernel, Mm mm) {
         this.kernel = kernel;
@@ -49,6 +51,7 @@ public final class IoManager {
         this.win32 = new Win32(this);
         this.cancel = new IoCancel(this);
         this.csq = new IoCsq(this);
+        this.completion = new IoCompletion(this);
     }
 
     public Kernel kernel() {

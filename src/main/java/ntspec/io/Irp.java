@@ -42,22 +42,8 @@ public final class Irp extends StructView {
             .ptr("OriginalFileObject", 0x48, "_FILE_OBJECT")
             .ptr("IrpExtension", 0x50, "Void")
             .build();
-    /** _KAPC (x64, 0x58): the APC that carries stage 2 of completion overlays Tail.Overlay. */
-    static final StructType KAPC = StructType.builder("_KAPC", 0x58)
-            .prim("Type", 0x00, Prim.UCHAR)
-            .prim("Size", 0x02, Prim.UCHAR)
-            .ptr("Thread", 0x08, "_KTHREAD")
-            .struct("ApcListEntry", 0x10, LIST_ENTRY)
-            .ptr("KernelRoutine", 0x20, "void")
-            .ptr("RundownRoutine", 0x28, "void")
-            .ptr("NormalRoutine", 0x30, "void")
-            .ptr("NormalContext", 0x38, "Void")
-            .ptr("SystemArgument1", 0x40, "Void")
-            .ptr("SystemArgument2", 0x48, "Void")
-            .prim("ApcStateIndex", 0x50, Prim.CHAR)
-            .prim("ApcMode", 0x51, Prim.CHAR)
-            .prim("Inserted", 0x52, Prim.UCHAR)
-            .build();
+    /** _KAPC (x64, 0x58): the APC that carries stage 2 of completion, and the user APC after it, overlays Tail.Overlay. */
+    static final StructType KAPC = KThread.KAPC;
     static final StructType TAIL = StructType.builder("<anonymous-tag>", 0x58)
             .struct("Overlay", 0x0, TAIL_OVERLAY)
             .struct("Apc", 0x0, KAPC)

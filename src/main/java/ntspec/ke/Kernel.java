@@ -9,6 +9,7 @@ import java.util.function.IntConsumer;
 import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 import ntspec.hw.Cpu;
+import ntspec.nt.KernelMemory;
 import ntspec.trace.Trace;
 
 /**
@@ -400,6 +401,134 @@ public final class Kernel {
         }
     }
 
+    // ---------------------------------------------------------------- user APCs
+
+    /** A KAPC's KernelRoutine in this machine: code that receives the KAPC's address (it may free it). */
+    public interface ApcKernelRoutine {
+        void run(long apc);
+    }
+
+    /**
+     * A user-mode routine: what a user APC's NormalRoutine points at, called in user mode as
+     * {@code NormalRoutine(NormalContext, SystemArgument1, SystemArgument2)} by KiUserApcDispatcher.
+     */
+    public interface UserRoutine {
+        void call(long normalContext, long systemArgument1, long systemArgument2);
+    }
+
+    private final Map<String, CodeImage> userImages = new java.util.LinkedHashMap<>();
+
+    /**
+     * The user-mode image {@code name} (app.exe, kernel32.dll): code addresses in the user half of
+     * the address space, below 0x7FFF'FFFF'0000, for the routines user-mode code hands the kernel
+     * (a user APC's NormalRoutine). Its code is not in simulated memory: the routines are Java.
+     */
+    public CodeImage userImage(String name) {
+        return userImages.computeIfAbsent(name, n -> {
+            return new CodeImage(n, 0x00007FF7_00000000L + (long) userImages.size() * 0x0100_0000L, 0x0080_0000L, false);
+        });
+    }
+
+    /**
+     * KeInitializeApc + KeInsertQueueApc of a user-mode APC whose KAPC is at {@code apc}: Type
+     * ApcObject, Size 0x58, Thread, KernelRoutine, NormalRoutine, NormalContext, the two system
+     * arguments, ApcMode UserMode, Inserted; the KAPC goes to the tail of the thread's
+     * ApcState.ApcListHead[UserMode] in memory (https://github.com/reactos/reactos/blob/master/ntoskrnl/ke/apc.c,
+     * KiInsertQueueApc). It runs when the thread next returns to user mode with UserApcPending set:
+     * after an alertable wait ({@link Waits}), never in a non-alertable one.
+     */
+    public void KeInsertQueueUserApc(KThread thread, long apc, long kernelRoutine, long normalRoutine, long normalContext,
+                                     long systemArgument1, long systemArgument2) {
+        KernelMemory m = thread.memory();
+        m.write(apc, 1, 0x12);
+        m.write(apc + 0x01, 1, 0);
+        m.write(apc + 0x02, 1, 0x58);
+        m.write(apc + 0x08, 8, thread.address);
+        m.write(apc + 0x20, 8, kernelRoutine);
+        m.write(apc + 0x28, 8, 0);
+        m.write(apc + 0x30, 8, normalRoutine);
+        m.write(apc + 0x38, 8, normalContext);
+        m.write(apc + 0x40, 8, systemArgument1);
+        m.write(apc + 0x48, 8, systemArgument2);
+        m.write(apc + 0x50, 1, 0);
+        m.write(apc + 0x51, 1, 1);
+        int old = KeGetCurrentIrql();
+        if (old < SYNCH_LEVEL) setIrql(SYNCH_LEVEL);
+        long head = thread.userApcListHead();
+        long last = m.read(head + 8, 8);
+        long entry = apc + 0x10;
+        m.write(entry, 8, head);
+        m.write(entry + 8, 8, last);
+        m.write(last, 8, entry);
+        m.write(head + 8, 8, entry);
+        m.write(apc + 0x52, 1, 1);
+        if (old < SYNCH_LEVEL) setIrql(old);
+        trace.add(Trace.Kind.NOTE, "user APC " + symbol(normalRoutine) + " queued to " + thread + " (KAPC " + Trace.hex(apc) + ")");
+    }
+
+    /**
+     * The current thread returns to user mode: while ApcState.UserApcPending is set, KiDeliverApc
+     * takes the first user APC off ApcListHead[UserMode], runs its KernelRoutine at APC_LEVEL (which
+     * frees the IRP or the KAPC), then the NormalRoutine in user mode at PASSIVE_LEVEL
+     * (KiUserApcDispatcher); its NtContinue tests for alerts again (KeTestAlertThread(UserMode)), so
+     * every APC queued runs, in order, before the service's caller sees its return value. Returns
+     * the number of APCs run.
+     */
+    public int deliverUserApcs() {
+        KThread t = currentThread();
+        if (t == null) return 0;
+        KernelMemory m = t.memory();
+        Processor p = processors[current];
+        int n = 0;
+        while (t.userApcPending() && bugCheck == null && hang == null) {
+            t.setUserApcPending(false);
+            if (t.userApcQueueEmpty()) break;
+            long head = t.userApcListHead();
+            long entry = m.read(head, 8);
+            long next = m.read(entry, 8);
+            m.write(head, 8, next);
+            m.write(next + 8, 8, head);
+            long apc = entry - 0x10;
+            m.write(apc + 0x52, 1, 0);
+            long kernelRoutine = m.read(apc + 0x20, 8);
+            long normalRoutine = m.read(apc + 0x30, 8);
+            long normalContext = m.read(apc + 0x38, 8);
+            long argument1 = m.read(apc + 0x40, 8);
+            long argument2 = m.read(apc + 0x48, 8);
+            int old = p.irql;
+            setIrql(Irql.APC_LEVEL);
+            if (routineAt(kernelRoutine) instanceof ApcKernelRoutine k) {
+                long ip = enter(kernelRoutine);
+                try {
+                    k.run(apc);
+                } finally {
+                    leave(ip);
+                }
+            }
+            setIrql(old);
+            if (routineAt(normalRoutine) instanceof UserRoutine u) {
+                trace.add(Trace.Kind.NOTE, "KiUserApcDispatcher: " + symbol(normalRoutine) + " in user mode in " + t);
+                long ip = enter(normalRoutine);
+                long savedReturn = p.returnAddress;
+                String savedRoutine = p.kernelRoutine;
+                p.kernelRoutine = null;
+                p.returnAddress = 0;
+                try {
+                    u.call(normalContext, argument1, argument2);
+                } finally {
+                    leave(ip);
+                    p.returnAddress = savedReturn;
+                    p.kernelRoutine = savedRoutine;
+                }
+            } else {
+                trace.add(Trace.Kind.NOTE, "user APC " + Trace.hex(apc) + ": NormalRoutine " + symbol(normalRoutine) + " is no user routine; nothing runs");
+            }
+            n++;
+            if (!t.userApcQueueEmpty()) t.setUserApcPending(true);
+        }
+        return n;
+    }
+
     public void KeStackAttachProcess(KProcess process, KApcState apcState) {
         KThread t = currentThread();
         apcState.savedProcess = t.apcStateProcess;
@@ -505,6 +634,7 @@ public final class Kernel {
 
     public CodeImage imageAt(long address) {
         for (CodeImage img : images) if (img.contains(address)) return img;
+        for (CodeImage img : userImages.values()) if (img.contains(address)) return img;
         return null;
     }
 

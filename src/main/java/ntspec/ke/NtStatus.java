@@ -9,6 +9,12 @@ public final class NtStatus {
 
     public static final int STATUS_SUCCESS = 0x00000000;
     public static final int STATUS_WAIT_1 = 0x00000001;
+    /** STATUS_ABANDONED_WAIT_0: a wait on a queue whose object was closed (KeRundownQueue). */
+    public static final int STATUS_ABANDONED_WAIT_0 = 0x00000080;
+    /** STATUS_USER_APC: an alertable user-mode wait ended to deliver user APCs (WAIT_IO_COMPLETION). */
+    public static final int STATUS_USER_APC = 0x000000C0;
+    public static final int STATUS_KERNEL_APC = 0x00000100;
+    public static final int STATUS_ALERTED = 0x00000101;
     public static final int STATUS_TIMEOUT = 0x00000102;
     public static final int STATUS_PENDING = 0x00000103;
     public static final int STATUS_OBJECT_NAME_EXISTS = 0x40000000;

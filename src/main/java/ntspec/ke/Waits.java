@@ -34,11 +34,25 @@ import ntspec.trace.Trace;
  * without one, nothing can ever signal the object: the thread sleeps forever, recorded as a hang
  * ("KeWaitForSingleObject ..."), not a bug check, since Windows goes on running other threads.</li>
  * </ol>
- * What the model leaves out: other threads of the scenario do not run while one waits (only the
- * machine's pending work does), alerts and user APCs (an alertable wait never returns
- * STATUS_ALERTED or STATUS_USER_APC), dispatcher objects other than events (a wait on anything
- * else tests SignalState only), and the waiters' list in the header (a KeSetEvent does not wake a
- * waiter by itself: the waiter re-tests the event after the work that set it).
+ * <h2>Alertable waits and user APCs</h2>
+ * A wait in UserMode with Alertable TRUE that cannot be satisfied at once tests the thread's user
+ * APC queue (KTHREAD.ApcState.ApcListHead[UserMode] in memory) before it tests a zero timeout, as
+ * WRK's TestForAlertPending does: a user APC queued sets ApcState.UserApcPending and ends the wait
+ * with STATUS_USER_APC. While blocked, the same test follows each piece of pending work and each
+ * kernel APC (stage 2 of I/O completion queues the user APC of a ReadFileEx there), as
+ * KiInsertQueueApc unwaits an alertable user-mode waiter. A signalled object is taken first: an
+ * alertable wait on a signalled event returns STATUS_SUCCESS and leaves the APCs queued. A
+ * non-alertable wait, or one in KernelMode, never looks at the user APC queue. The user APCs run
+ * later, as the system service returns to user mode ({@link Kernel#deliverUserApcs}).
+ * KeDelayExecutionThread (NtDelayExecution, SleepEx) and KeRemoveQueue (the completion port's
+ * wait) block the same way; KeRemoveQueue is satisfied by an entry on the queue while CurrentCount
+ * is below MaximumCount (WRK ke/queueobj.c; https://github.com/reactos/reactos/blob/master/ntoskrnl/ke/queue.c).
+ *
+ * <p>What the model leaves out: other threads of the scenario do not run while one waits (only the
+ * machine's pending work does), alerts (NtAlertThread: no wait returns STATUS_ALERTED),
+ * dispatcher objects other than events and queues (a wait on anything else tests SignalState
+ * only), and the waiters' list in the header (a KeSetEvent does not wake a waiter by itself: the
+ * waiter re-tests the event after the work that set it).
  */
 public final class Waits {
     /** DISPATCHER_HEADER.Type of the two event types (KOBJECTS EventNotificationObject, EventSynchronizationObject). */
@@ -119,12 +133,75 @@ public final class Waits {
         });
     }
 
+    /** KPROCESSOR_MODE of a wait. */
+    public static final int KernelMode = 0;
+    public static final int UserMode = 1;
+
     /**
-     * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout): {@code timeout} is
+     * KeWaitForSingleObject(Object, WaitReason, KernelMode, FALSE, Timeout): {@code timeout} is
      * the LARGE_INTEGER the Timeout pointer points at (negative relative, positive absolute, in
      * 100 ns units), or null for a NULL pointer. See the class comment for the model.
      */
     public int KeWaitForSingleObject(KEvent object, Long timeout) {
+        return KeWaitForSingleObject(object, KernelMode, false, timeout);
+    }
+
+    /** KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout). */
+    public int KeWaitForSingleObject(KEvent object, int waitMode, boolean alertable, Long timeout) {
+        return wait("KeWaitForSingleObject", "event " + Trace.hex(object.address), () -> satisfy(object), waitMode, alertable, timeout);
+    }
+
+    /**
+     * KeDelayExecutionThread(WaitMode, Alertable, Interval) with an interval (the LARGE_INTEGER, as
+     * for a timeout) or null for a delay that never ends: nothing satisfies the wait but its end,
+     * when it returns STATUS_SUCCESS; an alertable user-mode delay ends early with STATUS_USER_APC.
+     */
+    public int KeDelayExecutionThread(int waitMode, boolean alertable, Long interval) {
+        int status = wait("KeDelayExecutionThread", "its delay", () -> false, waitMode, alertable, interval);
+        return status == NtStatus.STATUS_TIMEOUT ? NtStatus.STATUS_SUCCESS : status;
+    }
+
+    /** What KeRemoveQueue returned: the entry removed, or 0 with STATUS_TIMEOUT / STATUS_USER_APC. */
+    public record Removed(long entry, int status) {
+    }
+
+    /**
+     * KeRemoveQueue(Queue, WaitMode, Timeout) (WRK ke/queueobj.c): the thread becomes associated
+     * with the queue -- its first call, or a call after it left another queue -- or, when it
+     * already was, stops counting as running (CurrentCount - 1); then it takes the first entry if
+     * there is one and CurrentCount is below MaximumCount (CurrentCount + 1), else waits as
+     * KeWaitForSingleObject does (not alertable; in UserMode a pending user APC ends it).
+     */
+    public Removed KeRemoveQueue(KQueue queue, int waitMode, Long timeout) {
+        KThread t = kernel.currentThread();
+        locked(() -> {
+            if (t != null && t.queue == queue) {
+                queue.setCurrentCount(queue.CurrentCount() - 1);
+            } else if (t != null) {
+                if (t.queue != null) t.queue.setCurrentCount(t.queue.CurrentCount() - 1);
+                t.queue = queue;
+            }
+            return null;
+        });
+        long[] entry = {0};
+        int status = wait("KeRemoveQueue", "queue " + Trace.hex(queue.address), () -> locked(() -> {
+            if (queue.isEmpty() || queue.CurrentCount() >= queue.MaximumCount()) return false;
+            entry[0] = queue.removeHead();
+            queue.setCurrentCount(queue.CurrentCount() + 1);
+            return true;
+        }), waitMode, false, timeout);
+        return new Removed(status == NtStatus.STATUS_SUCCESS ? entry[0] : 0, status);
+    }
+
+    /** KeInsertQueue(Queue, Entry): the entry at the tail; returns the previous SignalState. */
+    public int KeInsertQueue(KQueue queue, long entry) {
+        int previous = locked(() -> queue.insert(entry));
+        kernel.trace().add(Trace.Kind.NOTE, "KeInsertQueue(" + Trace.hex(queue.address) + ", " + Trace.hex(entry) + "): "
+                + (previous + 1) + " entr" + (previous == 0 ? "y" : "ies") + " queued");
+        return previous;
+    }
+
+    private int wait(String routine, String what, java.util.function.BooleanSupplier satisfied, int waitMode, boolean alertable, Long timeout) {
         Processor p = kernel.currentProcessor();
         KThread t = p.currentThread;
         int waitIrql = p.irql;
@@ -135,17 +212,29 @@ public final class Waits {
             kernel.ASSERT(p.irql < Irql.DISPATCH_LEVEL || (p.irql == Irql.DISPATCH_LEVEL && timeout != null && timeout == 0),
                     "KeGetCurrentIrql() < DISPATCH_LEVEL || (KeGetCurrentIrql() == DISPATCH_LEVEL && Timeout && Timeout->QuadPart == 0)");
         }
-        String what = "event " + Trace.hex(object.address);
         long due = timeout == null ? Long.MAX_VALUE
                 : timeout < 0 ? kernel.KeQueryInterruptTime() - timeout
                 : timeout - BOOT_SYSTEM_TIME;
-        int status = waitOn(p, t, waitIrql, object, timeout, due, what);
+        int status = waitOn(p, t, waitIrql, satisfied, timeout, due, what, routine, waitMode == UserMode && alertable);
         if (p.irql != waitIrql) kernel.setIrql(waitIrql);
         return status;
     }
 
-    private int waitOn(Processor p, KThread t, int waitIrql, KEvent object, Long timeout, long due, String what) {
-        if (satisfy(object)) return NtStatus.STATUS_SUCCESS;
+    /**
+     * TestForAlertPending for an alertable user-mode wait: a user APC queued sets UserApcPending and
+     * ends the wait (STATUS_USER_APC).
+     */
+    private boolean userApcEndsWait(KThread t, boolean alertableUser) {
+        if (!alertableUser || t == null || t.userApcQueueEmpty()) return false;
+        t.setUserApcPending(true);
+        kernel.trace().add(Trace.Kind.NOTE, "a user APC is queued to " + t + ": its alertable wait ends with STATUS_USER_APC");
+        return true;
+    }
+
+    private int waitOn(Processor p, KThread t, int waitIrql, java.util.function.BooleanSupplier satisfied, Long timeout, long due,
+                       String what, String waitRoutine, boolean alertableUser) {
+        if (satisfied.getAsBoolean()) return NtStatus.STATUS_SUCCESS;
+        if (userApcEndsWait(t, alertableUser)) return NtStatus.STATUS_USER_APC;
         if (timeout != null && due <= kernel.KeQueryInterruptTime()) return NtStatus.STATUS_TIMEOUT;
         KThread idle = kernel.idleThread(p.number);
         if (p.inDpc) {
@@ -166,12 +255,17 @@ public final class Waits {
                 if (t != null && t.pendingKernelApcs() > 0 && waitIrql < Irql.APC_LEVEL) {
                     // A special kernel APC wakes the waiting thread: it runs the APC, then waits again.
                     resume(p, switched, t, waitIrql);
-                    if (satisfy(object)) return NtStatus.STATUS_SUCCESS;
+                    if (satisfied.getAsBoolean()) return NtStatus.STATUS_SUCCESS;
+                    if (userApcEndsWait(t, alertableUser)) return NtStatus.STATUS_USER_APC;
                     suspend(p, switched, idle);
                 }
-                if (satisfy(object)) {
+                if (satisfied.getAsBoolean()) {
                     resume(p, switched, t, waitIrql);
                     return NtStatus.STATUS_SUCCESS;
+                }
+                if (userApcEndsWait(t, alertableUser)) {
+                    resume(p, switched, t, waitIrql);
+                    return NtStatus.STATUS_USER_APC;
                 }
                 Kernel.PendingWork work = kernel.nextPendingWork();
                 if (work == null) break;
@@ -190,7 +284,8 @@ public final class Waits {
                 kernel.trace().add(Trace.Kind.NOTE, "the wait of " + t + " on " + what + " timed out");
                 return NtStatus.STATUS_TIMEOUT;
             }
-            throw kernel.waitsForever("KeWaitForSingleObject on " + what + ": nothing pending in the machine can signal it (" + t + ")");
+            throw kernel.waitsForever(waitRoutine + " on " + what + ": nothing pending in the machine can "
+                    + (waitRoutine.equals("KeDelayExecutionThread") ? "end it" : "signal it") + " (" + t + ")");
         } finally {
             p.instructionPointer = ip;
             p.returnAddress = ret;

@@ -35,9 +35,13 @@ public final class Win32Error {
     public static final int ERROR_INSUFFICIENT_BUFFER = 122;
     public static final int ERROR_BUSY = 170;
     public static final int ERROR_MORE_DATA = 234;
+    /** WAIT_TIMEOUT (winerror.h 258): GetQueuedCompletionStatus's last error when nothing came in time. */
+    public static final int WAIT_TIMEOUT = 258;
     public static final int ERROR_PARTIAL_COPY = 299;
     public static final int ERROR_MR_MID_NOT_FOUND = 317;
     public static final int ERROR_OPERATION_ABORTED = 995;
+    /** ERROR_ABANDONED_WAIT_0 (735): the completion port was closed while the thread waited on it. */
+    public static final int ERROR_ABANDONED_WAIT_0 = 735;
     public static final int ERROR_IO_INCOMPLETE = 996;
     public static final int ERROR_IO_PENDING = 997;
     public static final int ERROR_NOACCESS = 998;
@@ -49,6 +53,7 @@ public final class Win32Error {
 
     private static final Map<Integer, Integer> TABLE = Map.ofEntries(
             Map.entry(NtStatus.STATUS_PENDING, ERROR_IO_PENDING),
+            Map.entry(NtStatus.STATUS_ABANDONED_WAIT_0, ERROR_ABANDONED_WAIT_0),
             Map.entry(NtStatus.STATUS_DATATYPE_MISALIGNMENT, ERROR_NOACCESS),
             Map.entry(NtStatus.STATUS_BUFFER_OVERFLOW, ERROR_MORE_DATA),
             Map.entry(NtStatus.STATUS_NO_MORE_FILES, ERROR_NO_MORE_FILES),
@@ -89,7 +94,7 @@ public final class Win32Error {
     static {
         Map<Integer, String> m = new TreeMap<>();
         for (var f : Win32Error.class.getFields()) {
-            if (f.getType() == int.class && f.getName().startsWith("ERROR_")) {
+            if (f.getType() == int.class && (f.getName().startsWith("ERROR_") || f.getName().startsWith("WAIT_"))) {
                 try {
                     m.putIfAbsent(f.getInt(null), f.getName());
                 } catch (IllegalAccessException e) {

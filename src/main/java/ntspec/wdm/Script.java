@@ -253,6 +253,13 @@ public final class Script {
         NtStatus.byName().forEach((n, v) -> c.putIfAbsent(n, v & 0xFFFFFFFFL));
         BugCheckCode.byName().forEach((n, v) -> c.putIfAbsent(n, (long) v));
         ntspec.ke.Win32Error.byName().forEach((n, v) -> c.putIfAbsent(n, (long) v));
+        for (Field f : ntspec.io.Win32.class.getFields()) {
+            try {
+                if (f.getType() == long.class) c.putIfAbsent(f.getName(), f.getLong(null));
+            } catch (IllegalAccessException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
         String[] lists = {"ZeroedPageList", "FreePageList", "StandbyPageList", "ModifiedPageList",
             "ModifiedNoWritePageList", "BadPageList", "ActiveAndValid", "TransitionPage"};
         for (int i = 0; i < lists.length; i++) c.put(lists[i], (long) i);
@@ -665,6 +672,7 @@ public final class Script {
         if (v instanceof TypedPointer tp) return tp.address();
         if (v instanceof Handle h) return h.value();
         if (v instanceof IoFunc.Request r) return r.handle.value();
+        if (v instanceof ntspec.io.Win32.Call c) return c.returnValue();
         throw new ScriptException(what + " is " + describe(v) + ", not a number or an object with an address");
     }
 
@@ -754,6 +762,8 @@ public final class Script {
                         + "; fields: Size, Tag, PoolType, Freed (returned to pool), OnLookasideList (freed to a lookaside list)");
             };
         }
+        // A handle reads as the FILE_OBJECT it refers to, as the debugger's !handle shows it.
+        if (target instanceof Handle h) return member(ntspec.io.FileObject.TYPE, h.file().address, name);
         if (target instanceof IoFunc.Request rq) return requestField(rq, name);
         if (target instanceof ntspec.io.IoFile.Create c) {
             return switch (name) {
@@ -785,6 +795,37 @@ public final class Script {
                 case "BytesTransferred" -> g.bytesTransferred();
                 default -> throw new ScriptException("GetOverlappedResult's result has no field " + name
                         + "; fields: Win32Result (TRUE/FALSE), LastError (GetLastError after FALSE), BytesTransferred");
+            };
+        }
+        if (target instanceof ntspec.io.Win32.Call c) {
+            switch (name) {
+                case "ReturnValue": return c.returnValue();
+                case "Win32Result": return c.returnValue() != 0 ? 1L : 0L;
+                case "LastError": {
+                    if (c.lastError() == null) throw new ScriptException(c.api() + " set no last error (it returned " + describe(c.returnValue()) + ")");
+                    return (long) c.lastError();
+                }
+                default: {
+                    ntspec.ke.KQueue port = machine.io.completion.port(c.returnValue());
+                    if (port != null) return member(port.type(), port.address(), name);
+                    throw new ScriptException(c.api() + "'s result has no field " + name + "; fields: ReturnValue, Win32Result (TRUE/FALSE), "
+                            + "LastError (GetLastError after a failure), and for a completion port the members of its KQUEUE ("
+                            + String.join(", ", ntspec.ke.KQueue.TYPE.fieldNames()) + ")");
+                }
+            }
+        }
+        if (target instanceof ntspec.io.Win32.QueuedStatus q) {
+            return switch (name) {
+                case "Win32Result" -> q.result ? 1L : 0L;
+                case "LastError" -> {
+                    if (q.lastError == null) throw new ScriptException("GetQueuedCompletionStatus returned TRUE: a success does not set the last error");
+                    yield (long) q.lastError;
+                }
+                case "NumberOfBytesTransferred" -> q.NumberOfBytesTransferred();
+                case "CompletionKey" -> q.CompletionKey();
+                case "Overlapped" -> q.Overlapped();
+                default -> throw new ScriptException("GetQueuedCompletionStatus's result has no field " + name
+                        + "; fields: Win32Result (TRUE/FALSE), LastError, NumberOfBytesTransferred, CompletionKey, Overlapped (*lpOverlapped)");
             };
         }
         if (target instanceof ntspec.io.IoCancel.CancelRequest cr) {

@@ -343,13 +343,15 @@ public class Wdm implements WdmConstants {
      * KeWaitForSingleObject(Object, WaitReason, WaitMode, Alertable, Timeout): Timeout is a pointer
      * to a LARGE_INTEGER (NULL: no timeout), read by the routine
      * (https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kewaitforsingleobject).
-     * The model of a blocking wait is {@link ntspec.ke.Waits}'s.
+     * The model of a blocking wait is {@link ntspec.ke.Waits}'s: a UserMode wait with Alertable
+     * TRUE ends with STATUS_USER_APC when a user APC is queued to the thread (the APC runs only when
+     * the thread returns to user mode).
      */
     public int KeWaitForSingleObject(KEvent object, int waitReason, int waitMode, boolean alertable, long timeout) {
         int r = ddi("KeWaitForSingleObject", addr(object) + ", " + waitReason + ", " + mode(waitMode) + ", " + bool(alertable) + ", "
                 + (timeout == 0 ? "NULL" : hex(timeout)), () -> {
                     Long t = timeout == 0 ? null : machine.mm.read(timeout, 8);
-                    return machine.kernel.waits.KeWaitForSingleObject(event(object), t);
+                    return machine.kernel.waits.KeWaitForSingleObject(event(object), waitMode, alertable, t);
                 });
         machine.trace.add(Trace.Kind.RETURN, "KeWaitForSingleObject returned " + NtStatus.name(r));
         return r;

@@ -187,6 +187,11 @@ public interface WdmConstants {
     int FILE_READ_ACCESS = IoConstants.FILE_READ_ACCESS;
     int FILE_WRITE_ACCESS = IoConstants.FILE_WRITE_ACCESS;
     int FILE_DEVICE_UNKNOWN = IoConstants.FILE_DEVICE_UNKNOWN;
+    // FILE_OBJECT.Flags (wdm.h)
+    int FO_SYNCHRONOUS_IO = ntspec.io.FileObject.FO_SYNCHRONOUS_IO;
+    int FO_SKIP_COMPLETION_PORT = ntspec.io.FileObject.FO_SKIP_COMPLETION_PORT;
+    int FO_SKIP_SET_EVENT = ntspec.io.FileObject.FO_SKIP_SET_EVENT;
+    int FO_SKIP_SET_FAST_IO = ntspec.io.FileObject.FO_SKIP_SET_FAST_IO;
     int FILE_READ_DATA = IoConstants.FILE_READ_DATA;
     int FILE_WRITE_DATA = IoConstants.FILE_WRITE_DATA;
     int GENERIC_READ = IoConstants.GENERIC_READ;

@@ -17,5 +17,9 @@ class Win32ErrorTest {
         assertThat(Win32Error.fromNtStatus(0xE0001234)).as("customer codes pass unchanged").isEqualTo(0xE0001234);
         assertThat(Win32Error.fromNtStatus(0xC0DE0001)).as("no mapping").isEqualTo(Win32Error.ERROR_MR_MID_NOT_FOUND);
         assertThat(Win32Error.name(234)).isEqualTo("ERROR_MORE_DATA");
+        assertThat(Win32Error.fromNtStatus(NtStatus.STATUS_ABANDONED_WAIT_0)).as("a port closed under a waiter")
+                .isEqualTo(Win32Error.ERROR_ABANDONED_WAIT_0).isEqualTo(735);
+        assertThat(Win32Error.name(258)).isEqualTo("WAIT_TIMEOUT");
+        assertThat(Win32Error.byName()).containsEntry("WAIT_TIMEOUT", 258);
     }
 }

@@ -221,6 +221,14 @@ public final class IoSteps {
     }
 
     private List<Object> args(String text, int min, int max, String form) {
+        List<String> parts = split(text, min, max, form);
+        List<Object> values = new ArrayList<>();
+        for (String part : parts) values.add(world.script().evaluate(part.trim()));
+        return values;
+    }
+
+    /** The arguments of a call as written, split at the commas outside parentheses and strings. */
+    private static List<String> split(String text, int min, int max, String form) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
         int start = 0;
@@ -239,9 +247,7 @@ public final class IoSteps {
         if (parts.size() < min || parts.size() > max) {
             throw new IllegalArgumentException(form + " takes " + (min == max ? min : min + " or " + max) + " arguments, not " + parts.size() + ": " + text);
         }
-        List<Object> values = new ArrayList<>();
-        for (String part : parts) values.add(world.script().evaluate(part.trim()));
-        return values;
+        return parts;
     }
 
     private Handle handle(Object v, String form) {
@@ -263,7 +269,8 @@ public final class IoSteps {
         IoFunc.Request[] r = new IoFunc.Request[1];
         world.act(() -> {
             KEvent event = ov != 0 ? beginOverlapped(ov) : null;
-            r[0] = machine().io.func.NtDeviceIoControlFile(f, event, iosb, (int) n[0], n[1], n[2], n[3], n[4]);
+            r[0] = machine().io.func.NtDeviceIoControlFile(f, event, 0, machine().io.win32.apcContextOf(ov), iosb, (int) n[0], n[1], n[2],
+                    n[3], n[4]);
         });
         if (r[0] != null) world.names.put(var, r[0]);
     }
@@ -331,9 +338,186 @@ public final class IoSteps {
             KEvent event = ov != 0 ? beginOverlapped(ov) : null;
             // The OVERLAPPED's Offset/OffsetHigh are the ByteOffset kernel32 passes.
             Long byteOffset = ov != 0 ? machine().mm.read(ov + 0x10, 8) : null;
-            r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, event, iosb, buffer, length, byteOffset);
+            r[0] = machine().io.func.NtReadWriteFile(api.equals("ReadFile"), f, event, 0, machine().io.win32.apcContextOf(ov), iosb, buffer,
+                    length, byteOffset);
         });
         if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    // ------------------------------------------------------------------ completion ports, user APCs, alertable waits
+
+    /** The process's user routines live in its image, "app" in app.exe. */
+    private ntspec.ke.CodeImage userImage(String process) {
+        world.process(process);
+        return machine().kernel.userImage(process + ".exe");
+    }
+
+    @Given("^\"([^\"]+)\" has an? (FileIOCompletionRoutine|APCProc) \"(\\w+)\":$")
+    public void userRoutine(String process, String kind, String name, DataTable body) {
+        List<String> statements = Tables.statements(body, "has a " + kind + " \"" + name + "\":");
+        if (world.names.containsKey(name)) throw new IllegalArgumentException("\"" + name + "\" already names something in this scenario");
+        Object routine = kind.equals("APCProc")
+                ? (ntspec.io.Win32.APCProc) parameter -> userBody(statements, java.util.Map.of("Parameter", parameter))
+                : (ntspec.io.Win32.FileIOCompletionRoutine) (error, bytes, overlapped) -> userBody(statements, java.util.Map.of(
+                        "dwErrorCode", (long) error, "dwNumberOfBytesTransfered", bytes,
+                        "lpOverlapped", new ntspec.wdm.Script.TypedRef(ntspec.io.Win32.OVERLAPPED, overlapped)));
+        long address = machine().kernel.registerRoutine(userImage(process), name, routine);
+        world.names.put(name, address);
+    }
+
+    /** A user routine's statements, seeing its parameters; the names it assigns are the scenario's. */
+    private void userBody(List<String> statements, java.util.Map<String, Object> parameters) {
+        new ntspec.wdm.Script(world.driver(), world.names, new java.util.LinkedHashMap<>(parameters)).executeBlock(statements);
+    }
+
+    /** A user routine named by the scenario ('"app" has an APCProc "OnApc":'), as its code address. */
+    private long userRoutineArgument(String process, Object v, String what, String form) {
+        long address = ntspec.wdm.Script.toLong(v, what + " of " + form);
+        Object r = machine().kernel.routineAt(address);
+        if (!(r instanceof ntspec.io.Win32.APCProc) && !(r instanceof ntspec.io.Win32.FileIOCompletionRoutine)) {
+            throw new IllegalArgumentException(what + " of " + form + " must name a routine of the process, defined with '\"" + process
+                    + "\" has an APCProc \"OnApc\":' or '\"" + process + "\" has a FileIOCompletionRoutine \"OnRead\":', not "
+                    + ntspec.wdm.Script.describe(v));
+        }
+        return address;
+    }
+
+    /** hThread: GetCurrentThread() or the name of a thread of the scenario. */
+    private KThread threadArgument(String process, String text, String form) {
+        String t = text.trim();
+        if (t.equals("GetCurrentThread()")) return world.threads.get(process);
+        KThread thread = world.threads.get(t.replace("\"", ""));
+        if (thread == null) {
+            throw new IllegalArgumentException("hThread of " + form + " is GetCurrentThread() or the name of a thread of the scenario ("
+                    + String.join(", ", world.threads.keySet()) + "), not " + t);
+        }
+        return thread;
+    }
+
+    /** A port handle: what CreateIoCompletionPort returned. */
+    private long portArgument(Object v, String form) {
+        return ntspec.wdm.Script.toLong(v, "CompletionPort of " + form);
+    }
+
+    private Handle fileOrInvalid(Object v, String form) {
+        if (v instanceof Handle h) return h;
+        if (ntspec.wdm.Script.toLong(v, "FileHandle of " + form) == -1L) return null;
+        throw new IllegalArgumentException("the first argument of " + form + " is a handle opened with '\"app\" opens \"\\Device\\Name\" "
+                + "overlapped as h' or INVALID_HANDLE_VALUE, not " + ntspec.wdm.Script.describe(v));
+    }
+
+    @When("^\"([^\"]+)\" calls (CreateIoCompletionPort|PostQueuedCompletionStatus|SetFileCompletionNotificationModes|QueueUserAPC|SleepEx"
+            + "|WaitForSingleObjectEx)\\((.+)\\) as (\\w+)$")
+    public void win32Call(String process, String api, String argText, String var) {
+        String form = switch (api) {
+            case "CreateIoCompletionPort" -> "CreateIoCompletionPort(FileHandle or INVALID_HANDLE_VALUE, ExistingCompletionPort or NULL, CompletionKey, NumberOfConcurrentThreads)";
+            case "PostQueuedCompletionStatus" -> "PostQueuedCompletionStatus(CompletionPort, dwNumberOfBytesTransferred, dwCompletionKey, lpOverlapped)";
+            case "SetFileCompletionNotificationModes" -> "SetFileCompletionNotificationModes(FileHandle, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE)";
+            case "QueueUserAPC" -> "QueueUserAPC(OnApc, GetCurrentThread() or a thread's name, dwData)";
+            case "SleepEx" -> "SleepEx(dwMilliseconds or INFINITE, bAlertable)";
+            default -> "WaitForSingleObjectEx(event or file handle, dwMilliseconds or INFINITE, bAlertable)";
+        };
+        int count = switch (api) {
+            case "SetFileCompletionNotificationModes", "SleepEx" -> 2;
+            case "QueueUserAPC", "WaitForSingleObjectEx" -> 3;
+            default -> 4;
+        };
+        List<String> raw = split(argText, count, count, form);
+        List<Object> a = new ArrayList<>();
+        for (int i = 0; i < raw.size(); i++) {
+            a.add(api.equals("QueueUserAPC") && i == 1 ? null : world.script().evaluate(raw.get(i).trim()));
+        }
+        java.util.function.IntFunction<Long> n = i -> ntspec.wdm.Script.toLong(a.get(i), "argument " + (i + 1) + " of " + form);
+        var win32 = machine().io.win32;
+        java.util.function.Supplier<ntspec.io.Win32.Call> call = switch (api) {
+            case "CreateIoCompletionPort" -> {
+                Handle f = fileOrInvalid(a.get(0), form);
+                long existing = portArgument(a.get(1), form);
+                long key = n.apply(2);
+                int threads = (int) (long) n.apply(3);
+                yield () -> win32.CreateIoCompletionPort(f, existing, key, threads);
+            }
+            case "PostQueuedCompletionStatus" -> {
+                long port = portArgument(a.get(0), form);
+                long bytes = n.apply(1);
+                long key = n.apply(2);
+                long ov = n.apply(3);
+                yield () -> win32.PostQueuedCompletionStatus(port, bytes, key, ov);
+            }
+            case "SetFileCompletionNotificationModes" -> {
+                Handle f = handle(a.get(0), form);
+                int flags = (int) (long) n.apply(1);
+                yield () -> win32.SetFileCompletionNotificationModes(f, flags);
+            }
+            case "QueueUserAPC" -> {
+                long function = userRoutineArgument(process, a.get(0), "pfnAPC", form);
+                KThread thread = threadArgument(process, raw.get(1), form);
+                long data = n.apply(2);
+                yield () -> win32.QueueUserAPC(function, thread, data);
+            }
+            case "SleepEx" -> {
+                long ms = n.apply(0);
+                boolean alertable = n.apply(1) != 0;
+                yield () -> win32.SleepEx(ms, alertable);
+            }
+            default -> {
+                KEvent object;
+                if (a.get(0) instanceof KEvent e) object = e;
+                else if (a.get(0) instanceof Handle h) object = h.file().Event();
+                else throw new IllegalArgumentException("the first argument of " + form + " is an event ('\"app\" creates an event as ev') "
+                        + "or a file handle, not " + ntspec.wdm.Script.describe(a.get(0)));
+                long ms = n.apply(1);
+                boolean alertable = n.apply(2) != 0;
+                yield () -> win32.WaitForSingleObjectEx(object, ms, alertable);
+            }
+        };
+        runAs(process);
+        ntspec.io.Win32.Call[] r = new ntspec.io.Win32.Call[1];
+        world.act(() -> r[0] = call.get());
+        if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    @When("^\"([^\"]+)\" calls GetQueuedCompletionStatus\\((.+)\\) as (\\w+)$")
+    public void getQueuedCompletionStatus(String process, String argText, String var) {
+        String form = "GetQueuedCompletionStatus(CompletionPort, dwMilliseconds or INFINITE): the step provides lpNumberOfBytesTransferred, "
+                + "lpCompletionKey and lpOverlapped in the caller's memory (q->NumberOfBytesTransferred, q->CompletionKey, q->Overlapped)";
+        List<Object> a = args(argText, 2, 2, form);
+        long port = portArgument(a.get(0), form);
+        long ms = ntspec.wdm.Script.toLong(a.get(1), "dwMilliseconds of " + form);
+        long outputs = newIosb(world.process(process));
+        runAs(process);
+        ntspec.io.Win32.QueuedStatus[] q = new ntspec.io.Win32.QueuedStatus[1];
+        world.act(() -> q[0] = machine().io.win32.GetQueuedCompletionStatus(port, outputs, ms));
+        if (q[0] != null) world.names.put(var, q[0]);
+    }
+
+    @When("^\"([^\"]+)\" calls (ReadFileEx|WriteFileEx)\\((.+)\\) as (\\w+)$")
+    public void readWriteEx(String process, String api, String argText, String var) {
+        String form = api + "(h, Buffer, Length, &ov, OnRead)";
+        List<Object> a = args(argText, 5, 5, form);
+        Handle f = handle(a.get(0), form);
+        long buffer = ntspec.wdm.Script.toLong(a.get(1), "Buffer of " + form);
+        long length = ntspec.wdm.Script.toLong(a.get(2), "Length of " + form);
+        long ov = ntspec.wdm.Script.toLong(a.get(3), "lpOverlapped of " + form);
+        long routine = userRoutineArgument(process, a.get(4), "lpCompletionRoutine", form);
+        runAs(process);
+        IoFunc.Request[] r = new IoFunc.Request[1];
+        world.act(() -> r[0] = machine().io.win32.ReadWriteFileEx(api.equals("ReadFileEx"), f, buffer, length, ov, routine));
+        if (r[0] != null) world.names.put(var, r[0]);
+    }
+
+    @When("^\"([^\"]+)\" calls GetOverlappedResultEx\\((.+)\\) as (\\w+)$")
+    public void getOverlappedResultEx(String process, String argText, String var) {
+        String form = "GetOverlappedResultEx(h, &ov, dwMilliseconds or INFINITE, bAlertable)";
+        List<Object> a = args(argText, 4, 4, form);
+        Handle f = handle(a.get(0), form);
+        long ov = ntspec.wdm.Script.toLong(a.get(1), "lpOverlapped of " + form);
+        long ms = ntspec.wdm.Script.toLong(a.get(2), "dwMilliseconds of " + form);
+        boolean alertable = ntspec.wdm.Script.toLong(a.get(3), "bAlertable of " + form) != 0;
+        runAs(process);
+        ntspec.io.Win32.Result[] g = new ntspec.io.Win32.Result[1];
+        world.act(() -> g[0] = machine().io.win32.GetOverlappedResultEx(f, ov, ms, alertable));
+        if (g[0] != null) world.names.put(var, g[0]);
     }
 
     @Given("^\"([^\"]+)\" starts a thread \"([^\"]+)\"$")
