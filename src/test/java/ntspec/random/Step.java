@@ -150,6 +150,13 @@ sealed interface Step {
     record MapLocked(Pick mdl, boolean userMode, int cache, boolean bugCheck, int priority) implements Step {
         public void apply(Harness h) {
             long m = h.mdlAddress(mdl);
+            // The MDL must describe locked pages (probed, built for nonpaged pool, allocated for an
+            // MDL, or a partial MDL of such): otherwise its PFN array holds whatever the storage
+            // held, and the free build maps it unchecked (the checked build ASSERTs; Verifier stops it).
+            Integer lockState = mdl.kind() == Harness.Kind.LIVE && m != 0 ? h.flags(m) : null;
+            if (lockState != null && (lockState & (Mdl.MDL_PAGES_LOCKED | Mdl.MDL_SOURCE_IS_NONPAGED_POOL | Mdl.MDL_PARTIAL)) == 0) {
+                h.undetected = "MmMapLockedPagesSpecifyCache of an MDL that describes no locked pages";
+            }
             long[] va = {0};
             h.driver(() -> h.w.__try(() -> va[0] = h.w.MmMapLockedPagesSpecifyCache(h.machine.mm.mdl.at(m), userMode ? UserMode : KernelMode,
                     Math.floorMod(cache, 3), 0, bugCheck, (int) pick(toLongs(PRIORITIES), priority)), code -> { }));
@@ -230,6 +237,13 @@ sealed interface Step {
                 // The MDL then names user pages it holds no reference on: once the process frees
                 // them, a mapping of the MDL maps free pages. Nothing in the free build checks.
                 h.undetected = "MmBuildMdlForNonPagedPool of a user buffer";
+            }
+            Long offset = m == 0 ? null : h.dbg.read(m + 0x2C, 4);
+            var a = build && start != null && offset != null ? h.machine.mm.pool.find(start + offset) : null;
+            if (a != null && ntspec.mm.Pool.isPaged(a.poolType)) {
+                // Paged pool: the MDL names pages the pool may page out (a trim frees them under any
+                // mapping of the MDL). The routine requires nonpaged memory; the free build does not check.
+                h.undetected = "MmBuildMdlForNonPagedPool of paged pool";
             }
             h.driver(() -> {
                 if (build) h.w.MmBuildMdlForNonPagedPool(h.machine.mm.mdl.at(m));
