@@ -276,3 +276,17 @@ Feature: User APCs and alertable waits: ReadFileEx's completion routine, QueueUs
     Then s2->ReturnValue is WAIT_IO_COMPLETION
     And calls is 1
     And ranIn is workerThread
+
+  Scenario: an APC routine that faults: nothing in user mode handles it, so the process ends with the exception
+    # kernel32's UnhandledExceptionFilter ends the process with the exception's code; the wait the
+    # thread was in never returns to it
+    # (https://learn.microsoft.com/windows/win32/api/errhandlingapi/nf-errhandlingapi-unhandledexceptionfilter).
+    Given "app" has an APCProc "Faulty":
+      | x = *(PULONG)0 |
+    When "app" calls QueueUserAPC(Faulty, GetCurrentThread(), 5) as q
+    And "app" calls SleepEx(0, TRUE) as s
+    Then "app" caught STATUS_ACCESS_VIOLATION
+    And the trace shows, in order:
+      | unhandled STATUS_ACCESS_VIOLATION in user mode |
+      | process exit app                               |
+    And the machine is running

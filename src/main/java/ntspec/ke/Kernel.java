@@ -515,6 +515,14 @@ public final class Kernel {
                 p.returnAddress = 0;
                 try {
                     u.call(normalContext, argument1, argument2);
+                } catch (RaisedException e) {
+                    // An exception in the user routine that nothing in user mode handles: kernel32's
+                    // UnhandledExceptionFilter ends the process with its code (NtTerminateProcess),
+                    // and the call the thread was in never returns to it
+                    // (https://learn.microsoft.com/windows/win32/api/errhandlingapi/nf-errhandlingapi-unhandledexceptionfilter).
+                    trace.add(Trace.Kind.NOTE, "unhandled " + NtStatus.name(e.status) + " in user mode in " + symbol(normalRoutine)
+                            + ": the process ends");
+                    throw new UserModeCrash(t, e.status);
                 } finally {
                     leave(ip);
                     p.returnAddress = savedReturn;

@@ -125,6 +125,15 @@ public final class World {
     void act(Runnable action) {
         try {
             action.run();
+        } catch (ntspec.ke.UserModeCrash crash) {
+            // A user routine of the process raised and nothing handled it: the process ends with
+            // that code; "app" caught ... reads it.
+            for (Map.Entry<String, EProcess> e : processes.entrySet()) {
+                if (e.getValue() == crash.thread.process) {
+                    userCaught.put(e.getKey(), crash.status);
+                    act(() -> machine.ps.PspExitProcess(e.getValue()));
+                }
+            }
         } catch (BugCheckException | ntspec.ke.ThreadHungException | ntspec.ke.Kernel.AssertionBreak e) {
             // The machine recorded the bug check (or the hang) and halted; Then steps read it from the
             // machine. A scenario that does not assert a stop fails here, at the step that stopped
