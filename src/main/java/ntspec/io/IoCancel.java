@@ -233,15 +233,7 @@ public final class IoCancel {
     }
 
     private CancelRequest service(String name, Handle handle, boolean ex, long iosb) {
-        kernel.ensureRunning();
-        CancelRequest[] r = new CancelRequest[1];
-        long ip = kernel.enter(kernel.nt().routine(name));
-        try {
-            kernel.runUnhandledExceptionBoundary(() -> r[0] = cancel(name, handle, ex, iosb));
-        } finally {
-            kernel.leave(ip);
-        }
-        return r[0];
+        return kernel.systemService(name, () -> cancel(name, handle, ex, iosb));
     }
 
     private CancelRequest cancel(String name, Handle handle, boolean ex, long iosb) {

@@ -187,16 +187,9 @@ public final class IoCompletion {
      * in its memory, and is freed (IoFreeIrp for an IRP, the pool for a mini packet).
      */
     public Dequeued NtRemoveIoCompletion(long port, long keyOut, long apcContextOut, long iosbOut, Long timeout) {
-        io.kernel.ensureRunning();
-        Dequeued[] d = new Dequeued[1];
-        long ip = io.kernel.enter(io.kernel.nt().routine("NtRemoveIoCompletion"));
-        try {
-            io.kernel.runUnhandledExceptionBoundary(() -> d[0] = remove(port, keyOut, apcContextOut, iosbOut, timeout));
-        } finally {
-            io.kernel.leave(ip);
-        }
-        io.trace.add(Trace.Kind.RETURN, "NtRemoveIoCompletion returned " + NtStatus.name(d[0].status()));
-        return d[0];
+        Dequeued d = remove(port, keyOut, apcContextOut, iosbOut, timeout);
+        io.trace.add(Trace.Kind.RETURN, "NtRemoveIoCompletion returned " + NtStatus.name(d.status()));
+        return d;
     }
 
     private Dequeued remove(long port, long keyOut, long apcContextOut, long iosbOut, Long timeout) {

@@ -55,15 +55,7 @@ public final class IoFile {
      * STATUS_OBJECT_NAME_NOT_FOUND when no device has the name.
      */
     public Create NtCreateFile(EProcess process, String deviceName, int desiredAccess, boolean overlapped, long iosb) {
-        io.kernel.ensureRunning();
-        Create[] r = new Create[1];
-        long ip = io.kernel.enter(io.kernel.nt().routine("NtCreateFile"));
-        try {
-            io.kernel.runUnhandledExceptionBoundary(() -> r[0] = create(process, deviceName, desiredAccess, overlapped, iosb));
-        } finally {
-            io.kernel.leave(ip);
-        }
-        return r[0];
+        return io.kernel.systemService("NtCreateFile", () -> create(process, deviceName, desiredAccess, overlapped, iosb));
     }
 
     private Create create(EProcess process, String deviceName, int desiredAccess, boolean overlapped, long iosb) {
@@ -95,17 +87,18 @@ public final class IoFile {
         IoStackLocation sp = io.irp.IoGetNextIrpStackLocation(irp);
         sp.setMajorFunction(IoConstants.IRP_MJ_CREATE);
         sp.setFileObject(f);
-        io.mm.write(sp.address + 0x08, 8, security);
-        io.mm.write(sp.address + 0x10, 4, ((long) IoConstants.FILE_OPEN << 24) | createOptions);
-        io.mm.write(sp.address + 0x1A, 2, IoConstants.FILE_SHARE_READ | IoConstants.FILE_SHARE_WRITE);
+        sp.Parameters.Create.setSecurityContext(security);
+        sp.Parameters.Create.setOptions(((long) IoConstants.FILE_OPEN << 24) | createOptions);
+        sp.Parameters.Create.setShareAccess(IoConstants.FILE_SHARE_READ | IoConstants.FILE_SHARE_WRITE);
         io.cancel.IoQueueThreadIrp(irp);
         int status = io.irp.IoCallDriver(top, irp);
         long information;
         if (status == ntspec.ke.NtStatus.STATUS_PENDING) {
             io.trace.add(Trace.Kind.NOTE, "the create pended: the opening thread waits on " + f + "'s event");
             io.kernel.waits.KeWaitForSingleObject(f.Event(), null);
-            status = (int) io.mm.read(localIosb, 4);
-            information = io.mm.read(localIosb + 8, 8);
+            IoStatusBlock local = new IoStatusBlock(io.mm, localIosb);
+            status = local.Status();
+            information = local.Information();
         } else {
             int old = io.kernel.KeGetCurrentIrql();
             io.kernel.setIrql(Math.max(old, ntspec.ke.Irql.APC_LEVEL));
@@ -129,8 +122,9 @@ public final class IoFile {
     }
 
     private void writeIosb(long iosb, int status, long information) {
-        io.mm.write(iosb, 4, status);
-        io.mm.write(iosb + 8, 8, information);
+        IoStatusBlock caller = new IoStatusBlock(io.mm, iosb);
+        caller.setStatus(status);
+        caller.setInformation(information);
     }
 
     /** A failed create: the file object has no device and goes (no cleanup, no close), no handle is made. */
@@ -182,15 +176,7 @@ public final class IoFile {
      * Returns STATUS_SUCCESS, or STATUS_INVALID_HANDLE for a handle already closed.
      */
     public int NtClose(Handle handle) {
-        io.kernel.ensureRunning();
-        int[] status = {0};
-        long ip = io.kernel.enter(io.kernel.nt().routine("NtClose"));
-        try {
-            io.kernel.runUnhandledExceptionBoundary(() -> status[0] = close(handle));
-        } finally {
-            io.kernel.leave(ip);
-        }
-        return status[0];
+        return io.kernel.systemService("NtClose", () -> close(handle));
     }
 
     private int close(Handle handle) {

@@ -197,22 +197,9 @@ public final class IoFunc {
         io.irp.IoFreeIrp(irp);
     }
 
-    /**
-     * Runs a system service as nt's code, with the service's exception frame at the base; on its
-     * way back to user mode the thread runs the user APCs an alertable wait inside it let pend
-     * (a driver's KeWaitForSingleObject(..., UserMode, TRUE, ...)).
-     */
+    /** A system service from the current thread ({@link ntspec.ke.Kernel#systemService}). */
     private Request service(String name, java.util.function.Supplier<Request> body) {
-        io.kernel.ensureRunning();
-        Request[] r = new Request[1];
-        long ip = io.kernel.enter(io.kernel.nt().routine(name));
-        try {
-            io.kernel.runUnhandledExceptionBoundary(() -> r[0] = body.get());
-        } finally {
-            io.kernel.leave(ip);
-        }
-        io.kernel.deliverUserApcs();
-        return r[0];
+        return io.kernel.systemService(name, body);
     }
 
     /**

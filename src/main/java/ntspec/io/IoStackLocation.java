@@ -142,6 +142,22 @@ public final class IoStackLocation extends StructView {
         public final DeviceIoControlParams DeviceIoControl = new DeviceIoControlParams();
         public final ReadWriteParams Read = new ReadWriteParams();
         public final ReadWriteParams Write = Read;
+        public final CreateParams Create = new CreateParams();
+    }
+
+    /** Parameters.Create (its layout: {@link #CREATE}). */
+    public final class CreateParams {
+        public void setSecurityContext(long securityContext) {
+            write(0x08, 8, securityContext);
+        }
+
+        public void setOptions(long options) {
+            write(0x10, 4, options);
+        }
+
+        public void setShareAccess(int shareAccess) {
+            write(0x1A, 2, shareAccess);
+        }
     }
 
     public final class DeviceIoControlParams {

@@ -164,20 +164,9 @@ public final class Win32 {
         return ms == INFINITE ? null : -ms * 10_000L;
     }
 
-    /** Runs a system service in the current thread as nt's code, then returns to user mode: the user APCs it let pend run. */
+    /** A system service from the current thread ({@link ntspec.ke.Kernel#systemService}). */
     private <T> T service(String name, java.util.function.Supplier<T> body) {
-        io.kernel.ensureRunning();
-        Object[] r = new Object[1];
-        long ip = io.kernel.enter(io.kernel.nt().routine(name));
-        try {
-            io.kernel.runUnhandledExceptionBoundary(() -> r[0] = body.get());
-        } finally {
-            io.kernel.leave(ip);
-        }
-        io.kernel.deliverUserApcs();
-        @SuppressWarnings("unchecked")
-        T t = (T) r[0];
-        return t;
+        return io.kernel.systemService(name, body);
     }
 
     // ------------------------------------------------------------------ requests with an OVERLAPPED
@@ -407,13 +396,7 @@ public final class Win32 {
             if (!wait) return new Result(false, Win32Error.ERROR_IO_INCOMPLETE, io.mm.read(overlapped + 8, 8));
             KEvent event = eventOf(overlapped);
             KEvent target = event != null ? event : file.file().Event();
-            io.kernel.ensureRunning();
-            long ip = io.kernel.enter(io.kernel.nt().routine("NtWaitForSingleObject"));
-            try {
-                io.kernel.runUnhandledExceptionBoundary(() -> io.kernel.waits.KeWaitForSingleObject(target, null));
-            } finally {
-                io.kernel.leave(ip);
-            }
+            service("NtWaitForSingleObject", () -> io.kernel.waits.KeWaitForSingleObject(target, null));
             status = (int) io.mm.read(overlapped, 8);
         }
         long bytes = io.mm.read(overlapped + 8, 8);

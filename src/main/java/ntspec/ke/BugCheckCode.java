@@ -1,7 +1,6 @@
 package ntspec.ke;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 /** Bug-check codes (bugcodes.h; https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-code-reference2). */
 public final class BugCheckCode {
@@ -46,28 +45,13 @@ public final class BugCheckCode {
     /** 0x139: a __fastfail, e.g. FAST_FAIL_CORRUPT_LIST_ENTRY (3) from RemoveEntryList's link check. */
     public static final int KERNEL_SECURITY_CHECK_FAILURE = 0x139;
 
-    private static final Map<Integer, String> NAMES;
-    static {
-        Map<Integer, String> m = new TreeMap<>();
-        for (var f : BugCheckCode.class.getFields()) {
-            if (f.getType() == int.class) {
-                try {
-                    m.put(f.getInt(null), f.getName());
-                } catch (IllegalAccessException e) {
-                    throw new ExceptionInInitializerError(e);
-                }
-            }
-        }
-        NAMES = java.util.Collections.unmodifiableMap(m);
-    }
+    private static final Map<Integer, String> NAMES = ConstantNames.of(BugCheckCode.class, n -> true, true);
 
     public static String name(int code) {
         return NAMES.getOrDefault(code, String.format("BUGCHECK_0x%X", code));
     }
 
     public static Map<String, Integer> byName() {
-        Map<String, Integer> m = new TreeMap<>();
-        NAMES.forEach((v, n) -> m.put(n, v));
-        return m;
+        return ConstantNames.byName(NAMES);
     }
 }

@@ -790,6 +790,27 @@ public final class Kernel {
     }
 
     /**
+     * A system service called from the current thread: it runs as nt's routine {@code name}, with the
+     * service's exception frame at its base ({@link #runUnhandledExceptionBoundary}); on the way back
+     * to user mode the thread runs the user APCs an alertable wait inside the service let pend
+     * (KiServiceExit tests UserApcPending). Returns what the service returned.
+     */
+    public <T> T systemService(String name, java.util.function.Supplier<T> body) {
+        ensureRunning();
+        Object[] r = new Object[1];
+        long ip = enter(nt().routine(name));
+        try {
+            runUnhandledExceptionBoundary(() -> r[0] = body.get());
+        } finally {
+            leave(ip);
+        }
+        deliverUserApcs();
+        @SuppressWarnings("unchecked")
+        T t = (T) r[0];
+        return t;
+    }
+
+    /**
      * The frame at the base of kernel code that no driver handler covers. An exception nobody catches
      * ends as Windows ends it on x64: in a system service (driver code reached from a user thread's
      * system call) SYSTEM_SERVICE_EXCEPTION 0x3B (code, address, context record, 0); in a system

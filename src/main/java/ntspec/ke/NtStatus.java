@@ -1,7 +1,6 @@
 package ntspec.ke;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 /** NTSTATUS values the simulator uses (ntstatus.h; https://learn.microsoft.com/openspecs/windows_protocols/ms-erref/596a1078-e883-4972-9bbc-49e60bebca55). */
 public final class NtStatus {
@@ -67,25 +66,10 @@ public final class NtStatus {
     /** What NtCancelIoFileEx returns when no request of the handle matched (CancelIoEx: ERROR_NOT_FOUND). */
     public static final int STATUS_NOT_FOUND = 0xC0000225;
 
-    private static final Map<Integer, String> NAMES;
-    static {
-        Map<Integer, String> m = new TreeMap<>();
-        for (var f : NtStatus.class.getFields()) {
-            if (f.getType() == int.class && f.getName().startsWith("STATUS_")) {
-                try {
-                    m.putIfAbsent(f.getInt(null), f.getName());
-                } catch (IllegalAccessException e) {
-                    throw new ExceptionInInitializerError(e);
-                }
-            }
-        }
-        NAMES = java.util.Collections.unmodifiableMap(m);
-    }
+    private static final Map<Integer, String> NAMES = ConstantNames.of(NtStatus.class, n -> n.startsWith("STATUS_"), false);
 
     public static Map<String, Integer> byName() {
-        Map<String, Integer> m = new TreeMap<>();
-        NAMES.forEach((v, n) -> m.put(n, v));
-        return m;
+        return ConstantNames.byName(NAMES);
     }
 
     public static String name(int status) {

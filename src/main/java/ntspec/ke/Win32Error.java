@@ -1,7 +1,6 @@
 package ntspec.ke;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Win32 error codes (winerror.h) and RtlNtStatusToDosError, the translation kernel32 applies
@@ -90,26 +89,11 @@ public final class Win32Error {
         return TABLE.getOrDefault(status, ERROR_MR_MID_NOT_FOUND);
     }
 
-    private static final Map<Integer, String> NAMES;
-    static {
-        Map<Integer, String> m = new TreeMap<>();
-        for (var f : Win32Error.class.getFields()) {
-            if (f.getType() == int.class && (f.getName().startsWith("ERROR_") || f.getName().startsWith("WAIT_"))) {
-                try {
-                    m.putIfAbsent(f.getInt(null), f.getName());
-                } catch (IllegalAccessException e) {
-                    throw new ExceptionInInitializerError(e);
-                }
-            }
-        }
-        NAMES = java.util.Collections.unmodifiableMap(m);
-    }
+    private static final Map<Integer, String> NAMES = ConstantNames.of(Win32Error.class, n -> n.startsWith("ERROR_") || n.startsWith("WAIT_"), false);
 
     /** Every ERROR_ name with its value. */
     public static Map<String, Integer> byName() {
-        Map<String, Integer> m = new TreeMap<>();
-        NAMES.forEach((v, n) -> m.put(n, v));
-        return m;
+        return ConstantNames.byName(NAMES);
     }
 
     public static String name(int error) {

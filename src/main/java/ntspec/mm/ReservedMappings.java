@@ -84,6 +84,21 @@ public final class ReservedMappings {
     }
 
     /**
+     * The PTEs a reserved range holds, read from its two header PTEs below {@code first}: a header
+     * without the caller's tag is {@code wrongTag} (address, tag, owner's tag), one without a size
+     * {@code noSize} (address, tag, 0) -- the subcodes differ by routine.
+     */
+    private long reservedPtes(long first, int poolTag, long address, int wrongTag, int noSize) {
+        long tag = poolTag & 0xFFFFFFFFL;
+        long header = first - 2 * PAGE;
+        long tagPte = mm.systemPtes.read(header + PAGE);
+        if (tagPte != tagPte(poolTag)) throw misuse(wrongTag, address, tag, ownerTag(tagPte));
+        long size = mm.systemPtes.read(header) >>> HEADER_SHIFT;
+        if (size < 3) throw misuse(noSize, address, tag, 0);
+        return size - 2;
+    }
+
+    /**
      * MmFreeMappingAddress: any address in the first page of the range will do (kmtest frees
      * Mapping + 4). The header must carry the caller's tag (0x101: address, tag, owner's tag) and a
      * size (0x102: address, tag, 0), and every PTE of the range must be empty again: a mapping not
@@ -93,16 +108,11 @@ public final class ReservedMappings {
     public void MmFreeMappingAddress(long baseAddress, int poolTag) {
         long tag = poolTag & 0xFFFFFFFFL;
         long first = MmLayout.pageAlign(baseAddress);
-        long header = first - 2 * PAGE;
-        long tagPte = mm.systemPtes.read(header + PAGE);
-        if (tagPte != tagPte(poolTag)) throw misuse(0x101, baseAddress, tag, ownerTag(tagPte));
-        long size = mm.systemPtes.read(header) >>> HEADER_SHIFT;
-        if (size < 3) throw misuse(0x102, baseAddress, tag, 0);
-        long count = size - 2;
+        long count = reservedPtes(first, poolTag, baseAddress, 0x101, 0x102);
         for (long i = 0; i < count; i++) {
             if (mm.systemPtes.read(first + i * PAGE) != 0) throw misuse(0x103, baseAddress, tag, count);
         }
-        mm.systemPtes.release(header, size);
+        mm.systemPtes.release(first - 2 * PAGE, count + 2);
     }
 
     /**
@@ -127,12 +137,7 @@ public final class ReservedMappings {
         k.ASSERT((flags & (MDL_PAGES_LOCKED | MDL_PARTIAL)) != 0, "(Mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_PARTIAL)) != 0");
         long tag = poolTag & 0xFFFFFFFFL;
         long first = MmLayout.pageAlign(address);
-        long header = first - 2 * PAGE;
-        long tagPte = mm.systemPtes.read(header + PAGE);
-        if (tagPte != tagPte(poolTag)) throw misuse(0x104, address, tag, ownerTag(tagPte));
-        long size = mm.systemPtes.read(header) >>> HEADER_SHIFT;
-        if (size < 3) throw misuse(0x105, address, tag, 0);
-        long reserved = size - 2;
+        long reserved = reservedPtes(first, poolTag, address, 0x104, 0x105);
         if (reserved < pages) {
             mm.trace.add(Trace.Kind.NOTE, "reserved mapping too small (pages needed, pages reserved)", pages, reserved);
             return 0;
@@ -168,12 +173,7 @@ public final class ReservedMappings {
         k.ASSERT(mdl.hasFlag(MDL_MAPPED_TO_SYSTEM_VA), "Mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA");
         long tag = poolTag & 0xFFFFFFFFL;
         long first = MmLayout.pageAlign(baseAddress);
-        long header = first - 2 * PAGE;
-        long tagPte = mm.systemPtes.read(header + PAGE);
-        if (tagPte != tagPte(poolTag)) throw misuse(0x108, baseAddress, tag, ownerTag(tagPte));
-        long size = mm.systemPtes.read(header) >>> HEADER_SHIFT;
-        if (size < 3) throw misuse(0x109, baseAddress, tag, 0);
-        long reserved = size - 2;
+        long reserved = reservedPtes(first, poolTag, baseAddress, 0x108, 0x109);
         if (pages > reserved) throw misuse(0x10A, baseAddress, reserved, pages);
         for (long i = 0; i < pages; i++) {
             if (!Pte.isValid(mm.systemPtes.read(first + i * PAGE))) throw misuse(0x10B, baseAddress, tag, pages);
